@@ -1,0 +1,329 @@
+//! The claims a license carries: RFC 7519 registered claims plus licet's `lic` object.
+//!
+//! Compatibility note: the `lic.schema` major version is bumped only for changes an older verifier would misread.
+//! A verifier accepts every minor version of a major it knows (unknown fields are kept in `extra` and ignored),
+//! and rejects a newer major with `license_unsupported_schema`. Licenses issued under schema 1.x must keep
+//! verifying for as long as licet supports major 1.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::time::UnixTime;
+
+/// The highest `lic.schema` major version this build understands.
+pub const SCHEMA_MAJOR: u32 = 1;
+/// The minor version this build writes.
+pub const SCHEMA_MINOR: u32 = 0;
+
+/// Unknown members, kept so that re-serialization and `inspect` show them, but never acted upon.
+pub type Extra = BTreeMap<String, serde_json::Value>;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer: the vendor identity. Checked against the verifier's configuration.
+    pub iss: String,
+    /// Subject: the licensee, as the vendor names it.
+    pub sub: String,
+    /// Audience: the product (family) the license covers. Checked against the verifier's configuration.
+    pub aud: Audience,
+    pub iat: UnixTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<UnixTime>,
+    /// `None` is a perpetual license.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<UnixTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+    pub lic: License,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `aud` is a string or an array of strings (RFC 7519 §4.1.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Audience(pub Vec<String>);
+
+impl Audience {
+    pub fn one(aud: impl Into<String>) -> Self {
+        Audience(vec![aud.into()])
+    }
+
+    pub fn contains(&self, aud: &str) -> bool {
+        self.0.iter().any(|a| a == aud)
+    }
+}
+
+impl Serialize for Audience {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => s.serialize_str(one),
+            many => many.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        Ok(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(a) => Audience(vec![a]),
+            OneOrMany::Many(a) => Audience(a),
+        })
+    }
+}
+
+/// The `lic` object: what the license grants and to whom.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct License {
+    pub schema: SchemaVersion,
+    pub customer: Customer,
+    #[serde(default, skip_serializing_if = "Binding::is_unbound")]
+    pub binding: Binding,
+    /// Edition or tier (e.g. `starter`, `enterprise`); a policy may map it to an implied feature set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<String>,
+    /// Licensed products: modules, connectors or apps the product loads only when named here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    /// Quotas per kind (`users`, `tenants`, `workspaces`, `agents`, `organizations`, …).
+    /// A kind that is absent is not granted; unlimited is said explicitly.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, Limit>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orgs: Vec<OrgEntitlement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_orgs: Option<Limit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<Renewal>,
+    /// Monotonic per customer + install; a lower value than one already seen is a rollback.
+    #[serde(default)]
+    pub sequence: u64,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// `"MAJOR.MINOR"`, e.g. `"1.0"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SchemaVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl SchemaVersion {
+    pub const CURRENT: SchemaVersion = SchemaVersion {
+        major: SCHEMA_MAJOR,
+        minor: SCHEMA_MINOR,
+    };
+
+    pub fn is_supported(self) -> bool {
+        self.major == SCHEMA_MAJOR
+    }
+}
+
+impl std::fmt::Display for SchemaVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+impl std::str::FromStr for SchemaVersion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (major, minor) = s.split_once('.').unwrap_or((s, "0"));
+        let parse = |p: &str| {
+            p.parse::<u32>()
+                .map_err(|_| format!("schema version {s:?} is not MAJOR.MINOR"))
+        };
+        Ok(SchemaVersion {
+            major: parse(major)?,
+            minor: parse(minor)?,
+        })
+    }
+}
+
+impl Serialize for SchemaVersion {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SchemaVersion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: String,
+    pub name: String,
+}
+
+/// Where the license may run. Every list that is non-empty must match; all empty is an unbound license.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Binding {
+    /// The install id (UUID made on first start), matched exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install_id: Option<String>,
+    /// Host fingerprints (`LICET-FP-…`); the install's must be one of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fingerprints: Vec<String>,
+    /// Domains: exact (`api.acme.com`) or wildcard (`*.acme.com`, subdomains only, not the bare domain).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
+}
+
+impl Binding {
+    pub fn is_unbound(&self) -> bool {
+        self.install_id.is_none() && self.fingerprints.is_empty() && self.domains.is_empty()
+    }
+}
+
+/// A quota: a count, or the explicit word `"unlimited"`. licet's own format has no magic 0 or -1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    Count(u64),
+    Unlimited,
+}
+
+impl Limit {
+    /// Whether one more item may be created when `current` exist.
+    pub fn allows_one_more(self, current: u64) -> bool {
+        match self {
+            Limit::Unlimited => true,
+            Limit::Count(max) => current < max,
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limit::Count(n) => write!(f, "{n}"),
+            Limit::Unlimited => f.write_str("unlimited"),
+        }
+    }
+}
+
+impl Serialize for Limit {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Limit::Count(n) => s.serialize_u64(*n),
+            Limit::Unlimited => s.serialize_str("unlimited"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Limit {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct LimitVisitor;
+        impl serde::de::Visitor<'_> for LimitVisitor {
+            type Value = Limit;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a non-negative integer or \"unlimited\"")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Limit, E> {
+                Ok(Limit::Count(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Limit, E> {
+                u64::try_from(v).map(Limit::Count).map_err(|_| {
+                    E::custom(format!(
+                        "limit {v} is negative; write \"unlimited\" for no limit"
+                    ))
+                })
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Limit, E> {
+                if v == "unlimited" {
+                    Ok(Limit::Unlimited)
+                } else {
+                    Err(E::custom(format!(
+                        "limit {v:?} is neither a number nor \"unlimited\""
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(LimitVisitor)
+    }
+}
+
+/// One organization's (tenant's, workspace's) own entitlement, with its own window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrgEntitlement {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub limits: BTreeMap<String, Limit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<UnixTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<UnixTime>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renewal {
+    /// HTTPS URL that answers the freshest license for this install as plain text.
+    pub url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_rejects_magic_negative_and_accepts_unlimited() {
+        assert_eq!(
+            serde_json::from_str::<Limit>("\"unlimited\"").ok(),
+            Some(Limit::Unlimited)
+        );
+        assert_eq!(
+            serde_json::from_str::<Limit>("25").ok(),
+            Some(Limit::Count(25))
+        );
+        assert!(serde_json::from_str::<Limit>("-1").is_err());
+        assert!(serde_json::from_str::<Limit>("\"lots\"").is_err());
+        assert!(serde_json::from_str::<Limit>("1.5").is_err());
+    }
+
+    #[test]
+    fn audience_is_string_or_array() {
+        let one: Audience = serde_json::from_str("\"liberty\"").unwrap();
+        assert_eq!(one, Audience::one("liberty"));
+        assert_eq!(serde_json::to_string(&one).unwrap(), "\"liberty\"");
+        let many: Audience = serde_json::from_str("[\"a\",\"b\"]").unwrap();
+        assert!(many.contains("b") && !many.contains("c"));
+    }
+
+    #[test]
+    fn schema_version_round_trips_and_judges_major() {
+        let v: SchemaVersion = serde_json::from_str("\"1.7\"").unwrap();
+        assert!(v.is_supported());
+        let v2: SchemaVersion = serde_json::from_str("\"2.0\"").unwrap();
+        assert!(!v2.is_supported());
+        assert!(serde_json::from_str::<SchemaVersion>("\"x.1\"").is_err());
+    }
+
+    #[test]
+    fn unknown_claims_are_kept() {
+        let json = r#"{"iss":"v","sub":"s","aud":"p","iat":1,"future":true,
+            "lic":{"schema":"1.3","customer":{"id":"c","name":"C"},"sequence":2,"new_thing":[1]}}"#;
+        let c: Claims = serde_json::from_str(json).unwrap();
+        assert_eq!(c.extra.get("future"), Some(&serde_json::Value::Bool(true)));
+        assert!(c.lic.extra.contains_key("new_thing"));
+        assert!(c.lic.binding.is_unbound());
+    }
+}

@@ -1,0 +1,22 @@
+//! licet-core: the trust core of licet.
+//!
+//! Threat model, in one line: **anyone can read a license, nobody but the vendor can forge one.** A license is a
+//! JWS signed by a vendor key; the product carries the vendor's public keys and verifies offline. What this protects
+//! against: edited claims, licenses from another vendor or product, keys smuggled in headers, algorithm confusion,
+//! replay of an older license, moving a bound license to another install. What it cannot protect against: an
+//! operator who patches the binary to skip the check. licet narrows that by keeping the check in one place and
+//! making every decision observable, not by obfuscation.
+//!
+//! This crate is pure and synchronous: no I/O, no async, no clock reads. `now` is always a parameter.
+
+pub mod claims;
+pub mod reason;
+pub mod signature;
+pub mod time;
+
+pub use claims::{
+    Audience, Binding, Claims, Customer, License, Limit, OrgEntitlement, Renewal, SchemaVersion,
+};
+pub use reason::Reason;
+pub use signature::VerifiedLicense;
+pub use time::UnixTime;

@@ -1,0 +1,1 @@
+//! licet-proto: see README.md.

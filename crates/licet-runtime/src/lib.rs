@@ -1,0 +1,1 @@
+//! licet-runtime: see README.md.

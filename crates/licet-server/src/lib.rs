@@ -1,0 +1,1 @@
+//! licet-server: see README.md.

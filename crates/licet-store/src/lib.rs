@@ -1,0 +1,1 @@
+//! licet-store: see README.md.

@@ -1,0 +1,1 @@
+//! licet-vendor: see README.md.
