@@ -236,19 +236,15 @@ impl<'de> Deserialize<'de> for Limit {
                 Ok(Limit::Count(v))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Limit, E> {
-                u64::try_from(v).map(Limit::Count).map_err(|_| {
-                    E::custom(format!(
-                        "limit {v} is negative; write \"unlimited\" for no limit"
-                    ))
-                })
+                u64::try_from(v)
+                    .map(Limit::Count)
+                    .map_err(|_| E::custom(format!("limit {v} is negative; write \"unlimited\" for no limit")))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Limit, E> {
                 if v == "unlimited" {
                     Ok(Limit::Unlimited)
                 } else {
-                    Err(E::custom(format!(
-                        "limit {v:?} is neither a number nor \"unlimited\""
-                    )))
+                    Err(E::custom(format!("limit {v:?} is neither a number nor \"unlimited\"")))
                 }
             }
         }
@@ -290,10 +286,7 @@ mod tests {
             serde_json::from_str::<Limit>("\"unlimited\"").ok(),
             Some(Limit::Unlimited)
         );
-        assert_eq!(
-            serde_json::from_str::<Limit>("25").ok(),
-            Some(Limit::Count(25))
-        );
+        assert_eq!(serde_json::from_str::<Limit>("25").ok(), Some(Limit::Count(25)));
         assert!(serde_json::from_str::<Limit>("-1").is_err());
         assert!(serde_json::from_str::<Limit>("\"lots\"").is_err());
         assert!(serde_json::from_str::<Limit>("1.5").is_err());

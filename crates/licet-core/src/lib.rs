@@ -9,14 +9,14 @@
 //!
 //! This crate is pure and synchronous: no I/O, no async, no clock reads. `now` is always a parameter.
 
+pub mod alg;
 pub mod claims;
 pub mod reason;
 pub mod signature;
 pub mod time;
 
-pub use claims::{
-    Audience, Binding, Claims, Customer, License, Limit, OrgEntitlement, Renewal, SchemaVersion,
-};
+pub use alg::{Alg, JwsSigner, SignError};
+pub use claims::{Audience, Binding, Claims, Customer, License, Limit, OrgEntitlement, Renewal, SchemaVersion};
 pub use reason::Reason;
 pub use signature::VerifiedLicense;
 pub use time::UnixTime;

@@ -260,10 +260,7 @@ mod tests {
             let json = serde_json::to_string(r).unwrap();
             assert_eq!(json, format!("\"{}\"", r.code()));
             assert_eq!(serde_json::from_str::<Reason>(&json).unwrap(), *r);
-            assert!(
-                r.sentence().ends_with('.'),
-                "{r}: sentence must be a sentence"
-            );
+            assert!(r.sentence().ends_with('.'), "{r}: sentence must be a sentence");
         }
     }
 }
