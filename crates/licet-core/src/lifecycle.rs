@@ -37,7 +37,7 @@ use crate::status::{Change, LicenseRef, OrgStatus, State, Status};
 use crate::time::UnixTime;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// What verification produced.
 #[derive(Clone, Copy, Debug)]

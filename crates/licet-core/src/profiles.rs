@@ -241,38 +241,4 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn profiles_are_sound_and_found() {
-        for p in ALL {
-            assert!(p.problems().is_empty(), "{}: {:?}", p.name, p.problems());
-            assert_eq!(by_name(&p.name.to_uppercase()), Some(p));
-        }
-        assert_eq!(
-            names().collect::<Vec<_>>(),
-            ["liberty", "honeyframe", "sovereign", "nivq", "justiam"]
-        );
-        assert!(by_name("nope").is_none());
-    }
-
-    #[test]
-    fn profiles_round_trip_through_serde() {
-        for p in ALL {
-            let json = serde_json::to_string(p).unwrap();
-            let back: Policy = serde_json::from_str(&json).unwrap();
-            assert_eq!(&back, p);
-        }
-    }
-
-    #[test]
-    fn only_honeyframe_has_an_operator_switch() {
-        let with_switch: Vec<&str> = ALL
-            .iter()
-            .filter(|p| p.operator_switch.is_some())
-            .map(|p| p.name.as_ref())
-            .collect();
-        assert_eq!(with_switch, ["honeyframe"]);
-    }
-}
+mod tests;
