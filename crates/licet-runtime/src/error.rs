@@ -33,3 +33,9 @@ impl Error {
         Error::Refused { reason, detail: None }
     }
 }
+
+impl From<licet_store::StoreError> for Error {
+    fn from(e: licet_store::StoreError) -> Self {
+        Error::Store { message: e.to_string() }
+    }
+}

@@ -8,58 +8,21 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::Error;
 use crate::subst::substitute;
 
 /// Upper bound on a license read from any source; far above any real license, far below a memory problem.
 pub const MAX_LICENSE_BYTES: u64 = 256 * 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceKind {
-    Env,
-    Config,
-    File,
-    Store,
-}
+/// Where a license came from; the profile's `sources.order` lists the allowed ones, highest first.
+pub use licet_core::policy::Source;
 
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Env => "env",
-            SourceKind::Config => "config",
-            SourceKind::File => "file",
-            SourceKind::Store => "store",
-        }
-    }
-}
-
-/// Which sources the profile accepts. (Mirrors the profile's sources set in licet-core's `Policy`.)
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AllowedSources {
-    pub env: bool,
-    pub config: bool,
-    pub file: bool,
-    pub store: bool,
-}
-
-impl AllowedSources {
-    pub const ALL: AllowedSources = AllowedSources {
-        env: true,
-        config: true,
-        file: true,
-        store: true,
-    };
-
-    pub fn allows(self, kind: SourceKind) -> bool {
-        match kind {
-            SourceKind::Env => self.env,
-            SourceKind::Config => self.config,
-            SourceKind::File => self.file,
-            SourceKind::Store => self.store,
-        }
+pub fn source_name(kind: Source) -> &'static str {
+    match kind {
+        Source::Env => "env",
+        Source::ConfigFile => "config_file",
+        Source::File => "file",
+        Source::Store => "store",
     }
 }
 
@@ -71,59 +34,85 @@ pub struct ConfigSource {
     pub key: String,
 }
 
-/// The product's wiring of sources (names and paths); the profile decides which of them count.
+/// The product's wiring of sources (names and paths). The profile decides which count and in which order.
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     /// e.g. `LICET_LICENSE` or `LIBERTY_LICENSE_KEY`.
     pub env_var: Option<String>,
     pub config: Option<ConfigSource>,
-    /// A mounted file (e.g. `/etc/nivq/license.jwt`) that seeds the store on first start.
-    pub seed_file: Option<PathBuf>,
+    /// A license file: read on every load, or (profile's `file_seeds_store_once`) only to seed the store.
+    pub file: Option<PathBuf>,
 }
 
-/// A license token read from an override source.
+/// A license token and the source it was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
-    pub kind: SourceKind,
+    pub kind: Source,
     pub token: String,
 }
 
 impl Sources {
-    /// The override (env, then config) that wins, if any. `env` looks up environment variables; tests pass a map.
-    pub fn read_override(
-        &self,
-        allowed: AllowedSources,
+    /// The names the profile gives (env var, file path), with `${VAR}` expanded in the file path; the config file
+    /// path is the product's (`config_path`), the key inside it the profile's `config_key`.
+    pub fn from_policy(
+        policy: &licet_core::policy::Sources,
+        config_path: Option<PathBuf>,
         env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Option<Found>, Error> {
-        if allowed.env {
-            if let Some(token) = self.env_var.as_deref().and_then(env).filter(|v| !v.trim().is_empty()) {
-                check_size(token.len())?;
-                return Ok(Some(Found {
-                    kind: SourceKind::Env,
-                    token,
-                }));
-            }
-        }
-        if allowed.config {
-            if let Some(cfg) = &self.config {
-                if let Some(token) = read_config_value(cfg, env)?.filter(|v| !v.trim().is_empty()) {
-                    return Ok(Some(Found {
-                        kind: SourceKind::Config,
-                        token,
-                    }));
-                }
-            }
-        }
-        Ok(None)
+    ) -> Result<Sources, Error> {
+        let file = match policy.file.as_deref() {
+            Some(f) => Some(PathBuf::from(substitute(f, env)?)),
+            None => None,
+        };
+        Ok(Sources {
+            env_var: policy.env_var.as_deref().map(str::to_owned),
+            config: match (config_path, policy.config_key.as_deref()) {
+                (Some(path), Some(key)) => Some(ConfigSource {
+                    path,
+                    key: key.to_owned(),
+                }),
+                _ => None,
+            },
+            file,
+        })
     }
 
-    /// The mounted seed file's content, if the profile allows it and the file exists.
-    pub fn read_seed_file(&self, allowed: AllowedSources) -> Result<Option<String>, Error> {
-        match &self.seed_file {
-            Some(path) if allowed.file => read_small_file(path),
-            _ => Ok(None),
+    /// Reads one non-store source; `None` when it holds nothing (unset, blank, absent file or key).
+    pub fn read(&self, kind: Source, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<String>, Error> {
+        let raw = match kind {
+            Source::Env => match self.env_var.as_deref().and_then(env) {
+                Some(v) => {
+                    check_size(v.len())?;
+                    Some(v)
+                }
+                None => None,
+            },
+            Source::ConfigFile => match &self.config {
+                Some(cfg) => read_config_value(cfg, env)?,
+                None => None,
+            },
+            Source::File => match &self.file {
+                Some(path) => read_small_file(path)?,
+                None => None,
+            },
+            Source::Store => None,
+        };
+        Ok(raw.filter(|v| !v.trim().is_empty()))
+    }
+}
+
+/// The first source in `order` that holds a license. `read` answers one source (the runtime answers `Store` from
+/// the store and skips a seed-only `File`). An error in a source stops the walk: a config file that names an unset
+/// variable must not silently fall through to an older license further down.
+pub fn pick(
+    order: &[Source],
+    mut read: impl FnMut(Source) -> Result<Option<String>, Error>,
+) -> Result<Option<Found>, Error> {
+    for &kind in order {
+        if let Some(token) = read(kind)? {
+            return Ok(Some(Found { kind, token }));
         }
     }
+    Ok(None)
 }
 
 fn check_size(len: usize) -> Result<(), Error> {
