@@ -1,0 +1,7 @@
+//! Integration tests for licet-runtime: one binary, one module per concern.
+
+mod common;
+mod gate;
+mod lifecycle;
+mod pg;
+mod renewal;
