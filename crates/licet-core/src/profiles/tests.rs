@@ -422,7 +422,17 @@ fn justiam_walk() {
         &JUSTIAM,
         &[
             // Free tier: users unlimited overall (10 per tenant, 2 tenants), nothing else.
-            row(None, State::FreeTier, None, Effect::FreeTier, true, true, false, false, Ok(())),
+            row(
+                None,
+                State::FreeTier,
+                None,
+                Effect::FreeTier,
+                true,
+                true,
+                false,
+                false,
+                Ok(()),
+            ),
             row(Some(T0), Active, None, Full, true, true, true, true, Ok(())),
             row(
                 Some(EXP - 30 * DAY - 1),
