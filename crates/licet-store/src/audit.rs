@@ -129,7 +129,11 @@ pub(crate) struct ChainWalker {
 
 impl ChainWalker {
     pub(crate) fn new() -> Self {
-        ChainWalker { next_id: 1, prev_hash: GENESIS_HASH.to_owned(), count: 0 }
+        ChainWalker {
+            next_id: 1,
+            prev_hash: GENESIS_HASH.to_owned(),
+            count: 0,
+        }
     }
 
     pub(crate) fn last_id(&self) -> i64 {
@@ -138,13 +142,24 @@ impl ChainWalker {
 
     pub(crate) fn check(&mut self, row: &AuditRow) -> Result<(), ChainBreak> {
         if row.id != self.next_id {
-            return Err(ChainBreak { entry_id: row.id, problem: ChainProblem::Missing { expected_id: self.next_id } });
+            return Err(ChainBreak {
+                entry_id: row.id,
+                problem: ChainProblem::Missing {
+                    expected_id: self.next_id,
+                },
+            });
         }
         if row.prev_hash != self.prev_hash {
-            return Err(ChainBreak { entry_id: row.id, problem: ChainProblem::PrevHashMismatch });
+            return Err(ChainBreak {
+                entry_id: row.id,
+                problem: ChainProblem::PrevHashMismatch,
+            });
         }
         if row.compute_hash() != row.hash {
-            return Err(ChainBreak { entry_id: row.id, problem: ChainProblem::HashMismatch });
+            return Err(ChainBreak {
+                entry_id: row.id,
+                problem: ChainProblem::HashMismatch,
+            });
         }
         self.next_id += 1;
         self.prev_hash.clone_from(&row.hash);
@@ -154,7 +169,10 @@ impl ChainWalker {
 
     pub(crate) fn finish(self, head_id: i64, head_hash: &str) -> Result<u64, ChainBreak> {
         if head_id != self.last_id() || head_hash != self.prev_hash {
-            return Err(ChainBreak { entry_id: self.last_id(), problem: ChainProblem::HeadMismatch { head_id } });
+            return Err(ChainBreak {
+                entry_id: self.last_id(),
+                problem: ChainProblem::HeadMismatch { head_id },
+            });
         }
         Ok(self.count)
     }

@@ -79,7 +79,12 @@ pub(crate) fn redact(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let creds = url.get(scheme_end + 3..at).unwrap_or_default();
             let user = creds.split(':').next().unwrap_or_default();
-            format!("{}{}:***{}", url.get(..scheme_end + 3).unwrap_or_default(), user, url.get(at..).unwrap_or_default())
+            format!(
+                "{}{}:***{}",
+                url.get(..scheme_end + 3).unwrap_or_default(),
+                user,
+                url.get(at..).unwrap_or_default()
+            )
         }
         _ => url.to_owned(),
     }

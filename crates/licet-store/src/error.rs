@@ -22,7 +22,11 @@ pub enum StoreError {
 
     /// A license with a lower sequence than one already installed for the same customer was offered.
     #[error("license sequence {offered} for customer {customer_id:?} is lower than {stored}, already installed; an older license cannot replace a newer one")]
-    SequenceRolledBack { customer_id: String, offered: i64, stored: i64 },
+    SequenceRolledBack {
+        customer_id: String,
+        offered: i64,
+        stored: i64,
+    },
 
     /// The caller passed a value the store refuses to keep (too large, empty, control characters, bad JSON).
     #[error("the store refused the value for {field}: {problem}")]

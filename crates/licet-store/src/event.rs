@@ -11,9 +11,16 @@ use crate::scope::Scope;
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum StoreEvent {
-    LicenseInstalled { scope: Scope, fingerprint: String },
-    LicenseCleared { scope: Scope },
-    SettingChanged { key: String },
+    LicenseInstalled {
+        scope: Scope,
+        fingerprint: String,
+    },
+    LicenseCleared {
+        scope: Scope,
+    },
+    SettingChanged {
+        key: String,
+    },
     /// Events may have been missed (the notification connection dropped): reload everything.
     Resync,
 }

@@ -21,7 +21,11 @@ pub async fn open(location: &str) -> Result<Arc<dyn Store>> {
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
         return Ok(Arc::new(PgStore::open(location, None).await?));
     }
-    let opts = if location.starts_with("sqlite:") { sqlite_url(location)? } else { sqlite_file(Path::new(location)) };
+    let opts = if location.starts_with("sqlite:") {
+        sqlite_url(location)?
+    } else {
+        sqlite_file(Path::new(location))
+    };
     Ok(Arc::new(SqliteStore::open_with(opts).await?))
 }
 

@@ -39,7 +39,12 @@ impl PgStore {
         listener.listen(&channel).await.map_err(StoreError::Unavailable)?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let task = tokio::spawn(listen(listener, events.clone()));
-        Ok(PgStore { pool, events, channel, listener: task })
+        Ok(PgStore {
+            pool,
+            events,
+            channel,
+            listener: task,
+        })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -58,7 +63,11 @@ impl PgStore {
     ) -> Result<()> {
         let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         // Delivered at commit, and only if the transaction commits.
-        sqlx::query("SELECT pg_notify($1, $2)").bind(&self.channel).bind(payload).execute(&mut **tx).await?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(&self.channel)
+            .bind(payload)
+            .execute(&mut **tx)
+            .await?;
         Ok(())
     }
 

@@ -43,7 +43,12 @@ pub struct Change {
 
 impl Change {
     pub fn new(actor: impl Into<String>, at: UnixTime) -> Self {
-        Change { actor: actor.into(), at, reason: None, details: serde_json::Value::Null }
+        Change {
+            actor: actor.into(),
+            at,
+            reason: None,
+            details: serde_json::Value::Null,
+        }
     }
 
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
@@ -225,23 +230,35 @@ pub struct RenewalState {
 pub(crate) fn check_label(field: &'static str, s: &str) -> Result<()> {
     check_text(field, s, MAX_LABEL_LEN)?;
     if s.is_empty() {
-        return Err(StoreError::InvalidInput { field, problem: "must not be empty" });
+        return Err(StoreError::InvalidInput {
+            field,
+            problem: "must not be empty",
+        });
     }
     Ok(())
 }
 
 pub(crate) fn check_text(field: &'static str, s: &str, max: usize) -> Result<()> {
     if s.len() > max {
-        return Err(StoreError::InvalidInput { field, problem: "is too long" });
+        return Err(StoreError::InvalidInput {
+            field,
+            problem: "is too long",
+        });
     }
     if s.contains('\0') {
-        return Err(StoreError::InvalidInput { field, problem: "must not contain NUL" });
+        return Err(StoreError::InvalidInput {
+            field,
+            problem: "must not contain NUL",
+        });
     }
     Ok(())
 }
 
 pub(crate) fn json_text(field: &'static str, v: &serde_json::Value) -> Result<String> {
-    let s = serde_json::to_string(v).map_err(|_| StoreError::InvalidInput { field, problem: "is not serializable" })?;
+    let s = serde_json::to_string(v).map_err(|_| StoreError::InvalidInput {
+        field,
+        problem: "is not serializable",
+    })?;
     check_text(field, &s, MAX_JSON_LEN)?;
     Ok(s)
 }

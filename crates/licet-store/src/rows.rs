@@ -72,7 +72,8 @@ impl TryFrom<ApiTokenRow> for ApiToken {
         Ok(ApiToken {
             id: parse_uuid("api token id", &r.id)?,
             name: r.name,
-            role: Role::parse(&r.role).ok_or_else(|| StoreError::Corrupt(format!("unknown token role {:?}", r.role)))?,
+            role: Role::parse(&r.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown token role {:?}", r.role)))?,
             created_at: UnixTime(r.created_at),
             last_used_at: r.last_used_at.map(UnixTime),
             revoked_at: r.revoked_at.map(UnixTime),
@@ -93,7 +94,10 @@ impl TryFrom<RenewalRow> for RenewalState {
     type Error = StoreError;
     fn try_from(r: RenewalRow) -> Result<Self> {
         let last_error = match (r.last_error_code, r.last_error_message) {
-            (Some(code), message) => Some(RenewalError { code, message: message.unwrap_or_default() }),
+            (Some(code), message) => Some(RenewalError {
+                code,
+                message: message.unwrap_or_default(),
+            }),
             (None, _) => None,
         };
         Ok(RenewalState {

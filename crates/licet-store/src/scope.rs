@@ -22,10 +22,16 @@ impl OrgId {
     pub fn new(id: impl Into<String>) -> Result<Self> {
         let id = id.into();
         if id.is_empty() || id.len() > MAX_ORG_ID_LEN {
-            return Err(StoreError::InvalidInput { field: "org id", problem: "must be 1 to 128 bytes" });
+            return Err(StoreError::InvalidInput {
+                field: "org id",
+                problem: "must be 1 to 128 bytes",
+            });
         }
         if id.chars().any(char::is_control) {
-            return Err(StoreError::InvalidInput { field: "org id", problem: "must not contain control characters" });
+            return Err(StoreError::InvalidInput {
+                field: "org id",
+                problem: "must not contain control characters",
+            });
         }
         Ok(OrgId(id))
     }

@@ -35,7 +35,11 @@ impl SqliteStore {
         &self.pool
     }
 
-    async fn publish_in_tx(&self, _tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, _event: &StoreEvent) -> Result<()> {
+    async fn publish_in_tx(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+        _event: &StoreEvent,
+    ) -> Result<()> {
         Ok(())
     }
 

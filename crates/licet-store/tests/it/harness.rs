@@ -6,13 +6,15 @@ use std::sync::Arc;
 
 use licet_store::{PgStore, SqliteStore, Store};
 
-pub type Exec = Box<dyn Fn(String) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+pub type Exec = Box<dyn Fn(String) -> BoxFuture<()> + Send + Sync>;
+type Reopen = Box<dyn Fn() -> BoxFuture<Arc<dyn Store>> + Send + Sync>;
 
 pub struct Harness {
     pub store: Arc<dyn Store>,
     /// Runs one SQL statement on the same database, outside the store.
     pub exec: Exec,
-    reopen: Box<dyn Fn() -> Pin<Box<dyn Future<Output = Arc<dyn Store>> + Send>> + Send + Sync>,
+    reopen: Reopen,
     _cleanup: Cleanup,
 }
 
@@ -34,10 +36,15 @@ impl Drop for Cleanup {
             let (url, schema) = (url.clone(), schema.clone());
             // Drop runs inside the test's runtime; use a thread with its own runtime to drop the schema.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     if let Ok(pool) = sqlx::PgPool::connect(&url).await {
-                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&pool).await;
+                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                            .execute(&pool)
+                            .await;
                         pool.close().await;
                     }
                 });
@@ -55,7 +62,9 @@ pub async fn sqlite() -> Harness {
     let exec: Exec = Box::new(move |sql| {
         let p = p.clone();
         Box::pin(async move {
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", p.display())).await.unwrap();
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", p.display()))
+                .await
+                .unwrap();
             sqlx::query(&sql).execute(&pool).await.unwrap();
             pool.close().await;
         })
@@ -63,9 +72,14 @@ pub async fn sqlite() -> Harness {
     let reopen = Box::new(move || {
         let p = path.clone();
         Box::pin(async move { Arc::new(SqliteStore::open(&p).await.unwrap()) as Arc<dyn Store> })
-            as Pin<Box<dyn Future<Output = Arc<dyn Store>> + Send>>
+            as BoxFuture<Arc<dyn Store>>
     });
-    Harness { store, exec, reopen, _cleanup: Cleanup::Dir(dir) }
+    Harness {
+        store,
+        exec,
+        reopen,
+        _cleanup: Cleanup::Dir(dir),
+    }
 }
 
 /// `None` (after printing why) when `LICET_TEST_DATABASE_URL` is unset.
@@ -75,8 +89,13 @@ pub async fn postgres() -> Option<Harness> {
         return None;
     };
     let schema = format!("licet_t_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect(&url).await.expect("LICET_TEST_DATABASE_URL is set but unreachable");
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&admin).await.unwrap();
+    let admin = sqlx::PgPool::connect(&url)
+        .await
+        .expect("LICET_TEST_DATABASE_URL is set but unreachable");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
     admin.close().await;
 
     let store: Arc<dyn Store> = Arc::new(PgStore::open(&url, Some(&schema)).await.unwrap());
@@ -94,7 +113,12 @@ pub async fn postgres() -> Option<Harness> {
     let reopen = Box::new(move || {
         let (u, s) = (u.clone(), s.clone());
         Box::pin(async move { Arc::new(PgStore::open(&u, Some(&s)).await.unwrap()) as Arc<dyn Store> })
-            as Pin<Box<dyn Future<Output = Arc<dyn Store>> + Send>>
+            as BoxFuture<Arc<dyn Store>>
     });
-    Some(Harness { store, exec, reopen, _cleanup: Cleanup::Schema { url, schema } })
+    Some(Harness {
+        store,
+        exec,
+        reopen,
+        _cleanup: Cleanup::Schema { url, schema },
+    })
 }

@@ -14,23 +14,58 @@ async fn install_on_one_replica_reaches_the_other() {
     let replica_b = h.reopen().await;
     let mut rx = replica_b.subscribe();
     let org = Scope::org("acme").unwrap();
-    h.store.install_license(license(org.clone(), "tok-1", "cust", 1, 100)).await.unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("no event within 5 s").unwrap();
-    assert_eq!(ev, StoreEvent::LicenseInstalled { scope: org.clone(), fingerprint: fingerprint("tok-1") });
+    h.store
+        .install_license(license(org.clone(), "tok-1", "cust", 1, 100))
+        .await
+        .unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("no event within 5 s")
+        .unwrap();
+    assert_eq!(
+        ev,
+        StoreEvent::LicenseInstalled {
+            scope: org.clone(),
+            fingerprint: fingerprint("tok-1")
+        }
+    );
     assert_eq!(replica_b.current_license(&org).await.unwrap().unwrap().token, "tok-1");
-    h.store.clear_license(&org, Change::new("bob", UnixTime(200))).await.unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.expect("no event within 5 s").unwrap();
+    h.store
+        .clear_license(&org, Change::new("bob", UnixTime(200)))
+        .await
+        .unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("no event within 5 s")
+        .unwrap();
     assert_eq!(ev, StoreEvent::LicenseCleared { scope: org });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemas_do_not_hear_each_other() {
-    let (Some(a), Some(b)) = (harness::postgres().await, harness::postgres().await) else { return };
+    let (Some(a), Some(b)) = (harness::postgres().await, harness::postgres().await) else {
+        return;
+    };
     let mut rx = b.store.subscribe();
-    a.store.install_license(license(Scope::Instance, "tok-a", "cust", 1, 100)).await.unwrap();
-    b.store.install_license(license(Scope::Instance, "tok-b", "cust", 1, 100)).await.unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await.unwrap().unwrap();
-    assert_eq!(ev, StoreEvent::LicenseInstalled { scope: Scope::Instance, fingerprint: fingerprint("tok-b") });
+    a.store
+        .install_license(license(Scope::Instance, "tok-a", "cust", 1, 100))
+        .await
+        .unwrap();
+    b.store
+        .install_license(license(Scope::Instance, "tok-b", "cust", 1, 100))
+        .await
+        .unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ev,
+        StoreEvent::LicenseInstalled {
+            scope: Scope::Instance,
+            fingerprint: fingerprint("tok-b")
+        }
+    );
 }
 
 #[tokio::test]
@@ -45,7 +80,9 @@ async fn open_picks_the_backend() {
     let path = dir.path().join("data").join(licet_store::DATA_DIR_DB);
     let by_path = licet_store::open(path.to_str().unwrap()).await.unwrap();
     assert_eq!(by_path.installation().await.unwrap(), Some(id.clone()));
-    let by_url = licet_store::open(&format!("sqlite://{}?mode=rwc", path.display())).await.unwrap();
+    let by_url = licet_store::open(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
     assert_eq!(by_url.installation().await.unwrap(), Some(id));
 
     let err = licet_store::open("").await.err().unwrap();
@@ -53,5 +90,4 @@ async fn open_picks_the_backend() {
     let err = licet_store::open("postgres://user:secret@[bad").await.err().unwrap();
     assert_eq!(err.code(), "store_bad_location");
     assert!(!err.to_string().contains("secret"), "{err}");
-
 }

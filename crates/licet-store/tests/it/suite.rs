@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use licet_core::time::UnixTime;
 use licet_store::{
-    fingerprint, Change, ChainProblem, NewApiToken, NewAuditEntry, NewLicense, RenewalError, Role, Scope, Store,
+    fingerprint, ChainProblem, Change, NewApiToken, NewAuditEntry, NewLicense, RenewalError, Role, Scope, Store,
     StoreError, StoreEvent, TokenHash,
 };
 use serde_json::json;
@@ -39,10 +39,15 @@ pub async fn installation_is_made_once(h: &Harness) {
 
 pub async fn concurrent_first_starts_agree(h: &Harness) {
     let other = h.reopen().await;
-    let (a, b) = tokio::join!(h.store.ensure_installation(T0), other.ensure_installation(T0.plus_seconds(1)));
+    let (a, b) = tokio::join!(
+        h.store.ensure_installation(T0),
+        other.ensure_installation(T0.plus_seconds(1))
+    );
     assert_eq!(a.unwrap().install_id, b.unwrap().install_id);
-    let (ka, kb) =
-        tokio::join!(h.store.ensure_install_key("KEY-A", T0), other.ensure_install_key("KEY-B", T0));
+    let (ka, kb) = tokio::join!(
+        h.store.ensure_install_key("KEY-A", T0),
+        other.ensure_install_key("KEY-B", T0)
+    );
     let (ka, kb) = (ka.unwrap(), kb.unwrap());
     assert_eq!(ka, kb);
     assert!(ka == "KEY-A" || ka == "KEY-B");
@@ -58,11 +63,17 @@ pub async fn install_key_is_get_or_insert(h: &Harness) {
 pub async fn install_replace_and_history(h: &Harness) {
     let s = &h.store;
     assert!(s.current_license(&Scope::Instance).await.unwrap().is_none());
-    let a = s.install_license(license(Scope::Instance, "tok-a", "cust", 1, 100)).await.unwrap();
+    let a = s
+        .install_license(license(Scope::Instance, "tok-a", "cust", 1, 100))
+        .await
+        .unwrap();
     assert_eq!(a.replaced, None);
     assert_eq!(a.license.fingerprint, fingerprint("tok-a"));
     assert_eq!(a.license.fingerprint.len(), 64);
-    let b = s.install_license(license(Scope::Instance, "tok-b", "cust", 2, 200)).await.unwrap();
+    let b = s
+        .install_license(license(Scope::Instance, "tok-b", "cust", 2, 200))
+        .await
+        .unwrap();
     assert_eq!(b.replaced, Some(a.license.id));
     assert!(b.license.id > a.license.id);
     assert!(b.audit_id > a.audit_id);
@@ -75,7 +86,10 @@ pub async fn install_replace_and_history(h: &Harness) {
     assert_eq!(current.expires_at, Some(UnixTime(200 + 86_400 * 365)));
 
     let history = s.license_history(Some(&Scope::Instance), None, 10).await.unwrap();
-    assert_eq!(history.iter().map(|r| r.token.as_str()).collect::<Vec<_>>(), ["tok-b", "tok-a"]);
+    assert_eq!(
+        history.iter().map(|r| r.token.as_str()).collect::<Vec<_>>(),
+        ["tok-b", "tok-a"]
+    );
     assert_eq!(history[1].replaced_by, Some(b.license.id));
     assert_eq!(history[1].replaced_at, Some(UnixTime(200)));
     assert_eq!(history[0].replaced_at, None);
@@ -95,9 +109,15 @@ pub async fn install_replace_and_history(h: &Harness) {
 pub async fn scopes_are_independent(h: &Harness) {
     let s = &h.store;
     let org = Scope::org("acme").unwrap();
-    s.install_license(license(org.clone(), "tok-org", "cust", 1, 100)).await.unwrap();
-    s.install_license(license(Scope::Instance, "tok-inst", "cust", 1, 100)).await.unwrap();
-    s.install_license(license(Scope::org("beta").unwrap(), "tok-beta", "cust", 1, 100)).await.unwrap();
+    s.install_license(license(org.clone(), "tok-org", "cust", 1, 100))
+        .await
+        .unwrap();
+    s.install_license(license(Scope::Instance, "tok-inst", "cust", 1, 100))
+        .await
+        .unwrap();
+    s.install_license(license(Scope::org("beta").unwrap(), "tok-beta", "cust", 1, 100))
+        .await
+        .unwrap();
     let all = s.current_licenses().await.unwrap();
     let scopes: Vec<String> = all.iter().map(|r| r.scope.key()).collect();
     assert_eq!(scopes, ["instance", "org:acme", "org:beta"]);
@@ -107,46 +127,86 @@ pub async fn scopes_are_independent(h: &Harness) {
 
 pub async fn clear_marks_history(h: &Harness) {
     let s = &h.store;
-    let a = s.install_license(license(Scope::Instance, "tok-a", "cust", 1, 100)).await.unwrap();
-    let cleared =
-        s.clear_license(&Scope::Instance, Change::new("bob", UnixTime(300)).with_reason("moving")).await.unwrap();
+    let a = s
+        .install_license(license(Scope::Instance, "tok-a", "cust", 1, 100))
+        .await
+        .unwrap();
+    let cleared = s
+        .clear_license(
+            &Scope::Instance,
+            Change::new("bob", UnixTime(300)).with_reason("moving"),
+        )
+        .await
+        .unwrap();
     let cleared = cleared.unwrap();
     assert_eq!(cleared.id, a.license.id);
     assert_eq!(cleared.cleared_at, Some(UnixTime(300)));
     assert_eq!(cleared.cleared_by.as_deref(), Some("bob"));
     assert!(s.current_license(&Scope::Instance).await.unwrap().is_none());
-    assert!(s.clear_license(&Scope::Instance, Change::new("bob", UnixTime(301))).await.unwrap().is_none());
+    assert!(s
+        .clear_license(&Scope::Instance, Change::new("bob", UnixTime(301)))
+        .await
+        .unwrap()
+        .is_none());
     let audit = s.list_audit(None, 10).await.unwrap();
     assert_eq!(audit.len(), 2, "a clear of nothing writes nothing");
     assert_eq!(audit[0].action, "license.clear");
     assert_eq!(audit[0].reason.as_deref(), Some("moving"));
     // Installing again after a clear works and does not claim to replace anything.
-    let b = s.install_license(license(Scope::Instance, "tok-b", "cust", 1, 400)).await.unwrap();
+    let b = s
+        .install_license(license(Scope::Instance, "tok-b", "cust", 1, 400))
+        .await
+        .unwrap();
     assert_eq!(b.replaced, None);
 }
 
 pub async fn sequence_never_goes_back(h: &Harness) {
     let s = &h.store;
-    s.install_license(license(Scope::Instance, "tok-5", "cust", 5, 100)).await.unwrap();
-    let err = s.install_license(license(Scope::Instance, "tok-4", "cust", 4, 200)).await.unwrap_err();
+    s.install_license(license(Scope::Instance, "tok-5", "cust", 5, 100))
+        .await
+        .unwrap();
+    let err = s
+        .install_license(license(Scope::Instance, "tok-4", "cust", 4, 200))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "store_sequence_rolled_back");
-    assert!(matches!(err, StoreError::SequenceRolledBack { offered: 4, stored: 5, .. }));
+    assert!(matches!(
+        err,
+        StoreError::SequenceRolledBack {
+            offered: 4,
+            stored: 5,
+            ..
+        }
+    ));
     // The refused install wrote nothing.
-    assert_eq!(s.current_license(&Scope::Instance).await.unwrap().unwrap().token, "tok-5");
+    assert_eq!(
+        s.current_license(&Scope::Instance).await.unwrap().unwrap().token,
+        "tok-5"
+    );
     assert_eq!(s.license_history(None, None, 10).await.unwrap().len(), 1);
     assert_eq!(s.verify_audit_chain().await.unwrap(), 1);
     // Equal sequence (re-install) is fine; another customer has its own mark.
-    s.install_license(license(Scope::Instance, "tok-5b", "cust", 5, 300)).await.unwrap();
-    s.install_license(license(Scope::org("o").unwrap(), "tok-x", "other", 1, 300)).await.unwrap();
+    s.install_license(license(Scope::Instance, "tok-5b", "cust", 5, 300))
+        .await
+        .unwrap();
+    s.install_license(license(Scope::org("o").unwrap(), "tok-x", "other", 1, 300))
+        .await
+        .unwrap();
     let marks = s.high_water_marks(Some("cust")).await.unwrap();
     assert_eq!(marks.sequence, Some(5));
     assert_eq!(marks.latest_seen, Some(UnixTime(300)));
     assert_eq!(s.high_water_marks(Some("other")).await.unwrap().sequence, Some(1));
     assert_eq!(s.high_water_marks(Some("nobody")).await.unwrap().sequence, None);
-    s.install_license(license(Scope::Instance, "tok-9", "cust", 9, 250)).await.unwrap();
+    s.install_license(license(Scope::Instance, "tok-9", "cust", 9, 250))
+        .await
+        .unwrap();
     let marks = s.high_water_marks(Some("cust")).await.unwrap();
     assert_eq!(marks.sequence, Some(9));
-    assert_eq!(marks.latest_seen, Some(UnixTime(300)), "an earlier install time does not lower the mark");
+    assert_eq!(
+        marks.latest_seen,
+        Some(UnixTime(300)),
+        "an earlier install time does not lower the mark"
+    );
 }
 
 pub async fn observed_time_is_monotonic(h: &Harness) {
@@ -155,7 +215,10 @@ pub async fn observed_time_is_monotonic(h: &Harness) {
     assert_eq!(s.observe_time(UnixTime(1000)).await.unwrap(), UnixTime(1000));
     assert_eq!(s.observe_time(UnixTime(500)).await.unwrap(), UnixTime(1000));
     assert_eq!(s.observe_time(UnixTime(2000)).await.unwrap(), UnixTime(2000));
-    assert_eq!(s.high_water_marks(None).await.unwrap().latest_seen, Some(UnixTime(2000)));
+    assert_eq!(
+        s.high_water_marks(None).await.unwrap().latest_seen,
+        Some(UnixTime(2000))
+    );
 }
 
 fn entry(actor: &str, at: i64, n: usize) -> NewAuditEntry {
@@ -174,7 +237,10 @@ pub async fn audit_pages_and_verifies(h: &Harness) {
         assert_eq!(e.id, n as i64 + 1);
     }
     let first = s.list_audit(None, 10).await.unwrap();
-    assert_eq!(first.iter().map(|e| e.id).collect::<Vec<_>>(), (16..=25).rev().collect::<Vec<_>>());
+    assert_eq!(
+        first.iter().map(|e| e.id).collect::<Vec<_>>(),
+        (16..=25).rev().collect::<Vec<_>>()
+    );
     let second = s.list_audit(Some(16), 10).await.unwrap();
     assert_eq!(second.first().unwrap().id, 15);
     let last = s.list_audit(Some(6), 10).await.unwrap();
@@ -233,13 +299,20 @@ pub async fn concurrent_writers_keep_one_chain(h: &Harness) {
         for n in 0..15 {
             if n % 3 == 0 {
                 let token = format!("{tag}-{n}");
-                store.install_license(license(Scope::Instance, &token, tag, n, 100 + n)).await.unwrap();
+                store
+                    .install_license(license(Scope::Instance, &token, tag, n, 100 + n))
+                    .await
+                    .unwrap();
             } else {
                 store.append_audit(entry(tag, 100, n as usize)).await.unwrap();
             }
         }
     };
-    tokio::join!(run(h.store.clone(), "a"), run(other.clone(), "b"), run(h.store.clone(), "c"));
+    tokio::join!(
+        run(h.store.clone(), "a"),
+        run(other.clone(), "b"),
+        run(h.store.clone(), "c")
+    );
     assert_eq!(h.store.verify_audit_chain().await.unwrap(), 45);
     assert_eq!(other.license_history(None, None, 100).await.unwrap().len(), 15);
 }
@@ -253,15 +326,26 @@ pub async fn api_tokens(h: &Harness) {
         hash: TokenHash::of(secret),
         created_at: T0,
     };
-    let owner = s.create_first_owner_token(nt("first", Role::Owner, "s-owner")).await.unwrap().unwrap();
-    assert!(s.create_first_owner_token(nt("second", Role::Owner, "s-owner2")).await.unwrap().is_none());
+    let owner = s
+        .create_first_owner_token(nt("first", Role::Owner, "s-owner"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(s
+        .create_first_owner_token(nt("second", Role::Owner, "s-owner2"))
+        .await
+        .unwrap()
+        .is_none());
     let viewer = s.create_api_token(nt("ci", Role::Viewer, "s-viewer")).await.unwrap();
     assert_eq!(s.count_active_owners().await.unwrap(), 1);
 
     let found = s.find_api_token(&TokenHash::of("s-viewer")).await.unwrap().unwrap();
     assert_eq!(found, viewer);
     assert!(s.find_api_token(&TokenHash::of("nope")).await.unwrap().is_none());
-    let dup = s.create_api_token(nt("dup", Role::Admin, "s-viewer")).await.unwrap_err();
+    let dup = s
+        .create_api_token(nt("dup", Role::Admin, "s-viewer"))
+        .await
+        .unwrap_err();
     assert_eq!(dup.code(), "store_conflict");
 
     s.touch_api_token(viewer.id, T0.plus_seconds(10)).await.unwrap();
@@ -278,7 +362,11 @@ pub async fn api_tokens(h: &Harness) {
     assert!(!revoked.is_active());
     assert_eq!(revoked.revoked_at, Some(T0.plus_days(1)));
     // With the only owner revoked, bootstrap is possible again.
-    assert!(s.create_first_owner_token(nt("again", Role::Owner, "s-owner3")).await.unwrap().is_some());
+    assert!(s
+        .create_first_owner_token(nt("again", Role::Owner, "s-owner3"))
+        .await
+        .unwrap()
+        .is_some());
 }
 
 pub async fn renewal_bookkeeping(h: &Harness) {
@@ -286,7 +374,10 @@ pub async fn renewal_bookkeeping(h: &Harness) {
     let scope = Scope::org("acme").unwrap();
     assert!(s.renewal_state(&scope).await.unwrap().is_none());
     s.record_renewal(&scope, UnixTime(100), Ok(())).await.unwrap();
-    let err = RenewalError { code: "renewal_unreachable".to_owned(), message: "connection refused".to_owned() };
+    let err = RenewalError {
+        code: "renewal_unreachable".to_owned(),
+        message: "connection refused".to_owned(),
+    };
     s.record_renewal(&scope, UnixTime(200), Err(err.clone())).await.unwrap();
     let state = s.renewal_state(&scope).await.unwrap().unwrap();
     assert_eq!(state.last_attempt_at, UnixTime(200));
@@ -302,28 +393,50 @@ pub async fn renewal_bookkeeping(h: &Harness) {
 pub async fn settings(h: &Harness) {
     let s = &h.store;
     assert_eq!(s.get_setting("alloc/acme").await.unwrap(), None);
-    s.put_setting("alloc/acme", &json!({"max_users": 10}), T0).await.unwrap();
+    s.put_setting("alloc/acme", &json!({"max_users": 10}), T0)
+        .await
+        .unwrap();
     s.put_setting("alloc/beta", &json!({"max_users": 5}), T0).await.unwrap();
     s.put_setting("other", &json!(true), T0).await.unwrap();
-    s.put_setting("alloc/acme", &json!({"max_users": 12}), T0).await.unwrap();
-    assert_eq!(s.get_setting("alloc/acme").await.unwrap(), Some(json!({"max_users": 12})));
+    s.put_setting("alloc/acme", &json!({"max_users": 12}), T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_setting("alloc/acme").await.unwrap(),
+        Some(json!({"max_users": 12}))
+    );
     let listed = s.list_settings("alloc/").await.unwrap();
-    assert_eq!(listed.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["alloc/acme", "alloc/beta"]);
+    assert_eq!(
+        listed.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["alloc/acme", "alloc/beta"]
+    );
     assert!(s.delete_setting("alloc/beta").await.unwrap());
     assert!(!s.delete_setting("alloc/beta").await.unwrap());
     assert_eq!(s.list_settings("").await.unwrap().len(), 2);
     let huge = json!("x".repeat(licet_store::MAX_JSON_LEN + 1));
-    assert_eq!(s.put_setting("big", &huge, T0).await.unwrap_err().code(), "store_invalid_input");
+    assert_eq!(
+        s.put_setting("big", &huge, T0).await.unwrap_err().code(),
+        "store_invalid_input"
+    );
 }
 
 pub async fn rejects_bad_input(h: &Harness) {
     let s = &h.store;
     let mut l = license(Scope::Instance, "", "cust", 1, 100);
-    assert_eq!(s.install_license(l.clone()).await.unwrap_err().code(), "store_invalid_input");
+    assert_eq!(
+        s.install_license(l.clone()).await.unwrap_err().code(),
+        "store_invalid_input"
+    );
     l.token = "a".repeat(licet_store::MAX_TOKEN_LEN + 1);
-    assert_eq!(s.install_license(l.clone()).await.unwrap_err().code(), "store_invalid_input");
+    assert_eq!(
+        s.install_license(l.clone()).await.unwrap_err().code(),
+        "store_invalid_input"
+    );
     l.token = "tok\0nul".to_owned();
-    assert_eq!(s.install_license(l.clone()).await.unwrap_err().code(), "store_invalid_input");
+    assert_eq!(
+        s.install_license(l.clone()).await.unwrap_err().code(),
+        "store_invalid_input"
+    );
     l.token = "ok".to_owned();
     l.change.actor = String::new();
     assert_eq!(s.install_license(l).await.unwrap_err().code(), "store_invalid_input");
@@ -335,15 +448,37 @@ pub async fn rejects_bad_input(h: &Harness) {
 pub async fn events_reach_own_subscribers(h: &Harness) {
     let s = &h.store;
     let mut rx = s.subscribe();
-    s.install_license(license(Scope::Instance, "tok-a", "cust", 1, 100)).await.unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
-    assert_eq!(ev, StoreEvent::LicenseInstalled { scope: Scope::Instance, fingerprint: fingerprint("tok-a") });
-    s.clear_license(&Scope::Instance, Change::new("bob", UnixTime(200))).await.unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+    s.install_license(license(Scope::Instance, "tok-a", "cust", 1, 100))
+        .await
+        .unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ev,
+        StoreEvent::LicenseInstalled {
+            scope: Scope::Instance,
+            fingerprint: fingerprint("tok-a")
+        }
+    );
+    s.clear_license(&Scope::Instance, Change::new("bob", UnixTime(200)))
+        .await
+        .unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(ev, StoreEvent::LicenseCleared { scope: Scope::Instance });
     // A refused install sends nothing.
-    let _ = s.install_license(license(Scope::Instance, "tok-old", "cust", 0, 300)).await.unwrap_err();
+    let _ = s
+        .install_license(license(Scope::Instance, "tok-old", "cust", 0, 300))
+        .await
+        .unwrap_err();
     s.put_setting("k", &json!(1), T0).await.unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(ev, StoreEvent::SettingChanged { key: "k".to_owned() });
 }
