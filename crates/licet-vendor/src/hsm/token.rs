@@ -5,8 +5,10 @@
 //!   contexts live in a process-wide registry keyed by module path, are shared by every token opened from that
 //!   module, and are never finalised (the process exiting is the end).
 //! - Login state belongs to the application, not to a session, and lasts while at least one session on the token is
-//!   open. So each `HsmToken` keeps one "anchor" session logged in for its lifetime, and signing opens a short
-//!   session per call that inherits the login.
+//!   open. So a token keeps one "anchor" session logged in for its lifetime, and signing opens a short session per
+//!   call that inherits the login. Opening a token that this process already holds returns the same token, after
+//!   comparing PINs: the token itself would answer `CKR_USER_ALREADY_LOGGED_IN` without looking at the PIN, and a
+//!   wrong PIN would only surface later, at the next relogin.
 //!
 //! Why a session per sign call rather than one `Mutex<Session>`: a PKCS#11 session is single-threaded (cryptoki's
 //! `Session` is `Send`, not `Sync`), so a shared session serialises every signature behind one lock, while HSMs
@@ -16,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Function, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
@@ -24,6 +26,8 @@ use cryptoki::mechanism::MechanismType;
 use cryptoki::session::{Session, SessionState, UserType};
 use cryptoki::slot::Slot;
 use licet_core::Alg;
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
 
 use super::config::{HsmConfig, HsmPin, TokenSelector};
 use super::error::HsmError;
@@ -33,6 +37,9 @@ use super::error::HsmError;
 pub struct HsmToken {
     inner: Arc<Inner>,
 }
+
+/// Tokens this process holds, by (canonical module path, slot id).
+type OpenTokens = HashMap<(PathBuf, u64), Weak<Inner>>;
 
 struct Inner {
     pkcs11: Pkcs11,
@@ -59,19 +66,35 @@ impl HsmToken {
     ///
     /// Errors: `hsm_unavailable` (module missing or not PKCS#11, token absent), `hsm_login_failed`.
     pub fn open(config: HsmConfig) -> Result<HsmToken, HsmError> {
+        static OPEN: OnceLock<Mutex<OpenTokens>> = OnceLock::new();
         let HsmConfig { module, token, pin } = config;
-        let pkcs11 = context(&module)?;
+        let (module, pkcs11) = context(&module)?;
         let (slot, label) = find_slot(&pkcs11, &token)?;
-        let inner = Inner {
+        let mut open = OPEN
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        open.retain(|_, inner| inner.strong_count() > 0);
+        if let Some(inner) = open.get(&(module.clone(), slot.id())).and_then(Weak::upgrade) {
+            // Digests, so that the comparison's timing says nothing about the PIN.
+            if Sha256::digest(inner.pin.expose_secret()) != Sha256::digest(pin.expose_secret()) {
+                return Err(HsmError::LoginFailed {
+                    detail: format!("{token} is already logged in by this process with a different PIN"),
+                });
+            }
+            return Ok(HsmToken { inner });
+        }
+        let inner = Arc::new(Inner {
             pkcs11,
             module,
             slot,
             label,
             pin,
             anchor: Mutex::new(None),
-        };
-        let token = HsmToken { inner: Arc::new(inner) };
+        });
+        let token = HsmToken { inner };
         token.relogin()?;
+        open.insert((token.inner.module.clone(), slot.id()), Arc::downgrade(&token.inner));
         tracing::info!(module = %token.inner.module.display(), slot = slot.id(), token = %token.inner.label,
             "logged in to HSM token");
         Ok(token)
@@ -185,7 +208,8 @@ fn login_error(e: CkError) -> HsmError {
 }
 
 /// The process-wide module registry (see the module comment).
-fn context(module: &Path) -> Result<Pkcs11, HsmError> {
+/// Returns the canonical module path (the registry key) with the context.
+fn context(module: &Path) -> Result<(PathBuf, Pkcs11), HsmError> {
     static CONTEXTS: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
     // Checked first so that the common mistake gets a plain sentence rather than a dlopen message.
     if !module.is_file() {
@@ -199,7 +223,7 @@ fn context(module: &Path) -> Result<Pkcs11, HsmError> {
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
     if let Some(pkcs11) = contexts.get(&key) {
-        return Ok(pkcs11.clone());
+        return Ok((key, pkcs11.clone()));
     }
     let pkcs11 = Pkcs11::new(&key).map_err(|e| HsmError::Unavailable {
         detail: format!("cannot load PKCS#11 module {}: {e}", key.display()),
@@ -213,8 +237,8 @@ fn context(module: &Path) -> Result<Pkcs11, HsmError> {
             })
         }
     }
-    contexts.insert(key, pkcs11.clone());
-    Ok(pkcs11)
+    contexts.insert(key.clone(), pkcs11.clone());
+    Ok((key, pkcs11))
 }
 
 fn find_slot(pkcs11: &Pkcs11, token: &TokenSelector) -> Result<(Slot, String), HsmError> {

@@ -32,7 +32,11 @@ fn a_file_that_is_not_a_pkcs11_module_is_hsm_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let bogus = dir.path().join("not-a-module.so");
     std::fs::write(&bogus, b"not an ELF file").unwrap();
-    let config = HsmConfig { module: bogus, token: TokenSelector::Slot(0), pin: AuthPin::new("x".into()) };
+    let config = HsmConfig {
+        module: bogus,
+        token: TokenSelector::Slot(0),
+        pin: AuthPin::new("x".into()),
+    };
     assert_eq!(code(HsmToken::open(config)), "hsm_unavailable");
 }
 
@@ -73,8 +77,14 @@ fn unknown_kid_is_hsm_key_not_found() {
     }
     let token = softhsm::open_new_token("errors-kid");
     token.generate_key_pair(Alg::ES256, "present").unwrap();
-    assert_eq!(code(HsmSigner::open(&token, "absent", KeyLookup::Label)), "hsm_key_not_found");
-    assert_eq!(code(HsmSigner::open(&token, "absent", KeyLookup::Id)), "hsm_key_not_found");
+    assert_eq!(
+        code(HsmSigner::open(&token, "absent", KeyLookup::Label)),
+        "hsm_key_not_found"
+    );
+    assert_eq!(
+        code(HsmSigner::open(&token, "absent", KeyLookup::Id)),
+        "hsm_key_not_found"
+    );
     assert_eq!(code(token.public_key("absent", KeyLookup::Label)), "hsm_key_not_found");
     assert!(HsmSigner::open(&token, "present", KeyLookup::Label).is_ok());
 }
@@ -101,10 +111,16 @@ fn raw_ec_key(label: &str, curve_oid: &str) {
         .find(|s| softhsm::pkcs11().get_token_info(*s).unwrap().label() == label)
         .unwrap();
     let session = softhsm::pkcs11().open_rw_session(slot).unwrap();
-    session.login(UserType::User, Some(&AuthPin::new(softhsm::USER_PIN.into()))).ok();
+    session
+        .login(UserType::User, Some(&AuthPin::new(softhsm::USER_PIN.into())))
+        .ok();
     let oid = der::asn1::ObjectIdentifier::new(curve_oid).unwrap().to_der().unwrap();
     let kid = b"raw".to_vec();
-    let public = [Attribute::Token(true), Attribute::EcParams(oid), Attribute::Label(kid.clone())];
+    let public = [
+        Attribute::Token(true),
+        Attribute::EcParams(oid),
+        Attribute::Label(kid.clone()),
+    ];
     let private = [
         Attribute::Token(true),
         Attribute::Private(true),
@@ -112,7 +128,9 @@ fn raw_ec_key(label: &str, curve_oid: &str) {
         Attribute::Label(kid),
         Attribute::Class(ObjectClass::PRIVATE_KEY),
     ];
-    session.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private).unwrap();
+    session
+        .generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
+        .unwrap();
 }
 
 #[test]
@@ -136,7 +154,10 @@ fn two_keys_under_one_kid_are_hsm_key_ambiguous() {
     raw_ec_key("errors-twice", "1.2.840.10045.3.1.7");
     assert!(HsmSigner::open(&token, "raw", KeyLookup::Label).is_ok());
     raw_ec_key("errors-twice", "1.2.840.10045.3.1.7");
-    assert_eq!(code(HsmSigner::open(&token, "raw", KeyLookup::Label)), "hsm_key_ambiguous");
+    assert_eq!(
+        code(HsmSigner::open(&token, "raw", KeyLookup::Label)),
+        "hsm_key_ambiguous"
+    );
 }
 
 #[test]
@@ -147,7 +168,23 @@ fn sign_error_carries_the_code_in_core_sign_error() {
     let token = softhsm::open_new_token("errors-core");
     token.generate_key_pair(Alg::ES256, "k").unwrap();
     let signer = HsmSigner::open(&token, "k", KeyLookup::Label).unwrap();
-    let err = signer.sign(&vec![0; licet_vendor::hsm::MAX_SIGNING_INPUT + 1]).unwrap_err();
+    let err = signer
+        .sign(&vec![0; licet_vendor::hsm::MAX_SIGNING_INPUT + 1])
+        .unwrap_err();
     assert_eq!(err.kid, "k");
     assert!(err.message.starts_with("hsm_sign_failed: "), "{}", err.message);
+}
+
+#[test]
+fn second_open_with_a_different_pin_is_refused_even_while_logged_in() {
+    if skip() {
+        return;
+    }
+    // PKCS#11 login is per process: SoftHSM2 answers CKR_USER_ALREADY_LOGGED_IN before it looks at the PIN, so
+    // without licet's own check a wrong PIN would be accepted here and fail only later, after a lost login.
+    let first = softhsm::open_new_token("errors-second-pin");
+    let err = HsmToken::open(softhsm::config("errors-second-pin", "other-pin-test-only")).unwrap_err();
+    assert_eq!(err.code(), "hsm_login_failed");
+    let again = HsmToken::open(softhsm::config("errors-second-pin", softhsm::USER_PIN)).unwrap();
+    assert_eq!(again.slot_id(), first.slot_id());
 }

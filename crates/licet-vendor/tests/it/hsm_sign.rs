@@ -40,7 +40,11 @@ fn round_trip(alg: Alg, token_label: &str) {
     let kid = format!("{token_label}-key");
     let public = token.generate_key_pair(alg, &kid).unwrap();
     assert_eq!((public.alg, public.kid.as_str()), (alg, kid.as_str()));
-    assert!(public.spki_pem.starts_with("-----BEGIN PUBLIC KEY-----\n"), "{}", public.spki_pem);
+    assert!(
+        public.spki_pem.starts_with("-----BEGIN PUBLIC KEY-----\n"),
+        "{}",
+        public.spki_pem
+    );
 
     let signer = HsmSigner::open(&token, &kid, KeyLookup::Label).unwrap();
     assert_eq!((signer.alg(), signer.kid()), (alg, kid.as_str()));
@@ -52,7 +56,10 @@ fn round_trip(alg: Alg, token_label: &str) {
         Alg::EdDSA | Alg::ES256 => 64,
     };
     assert_eq!(sig.len(), expected_len);
-    assert!(verify(alg, &public.spki_pem, INPUT, &sig), "{alg} signature from the HSM does not verify");
+    assert!(
+        verify(alg, &public.spki_pem, INPUT, &sig),
+        "{alg} signature from the HSM does not verify"
+    );
     // The same signature over different input must not verify: the check above is not vacuous.
     assert!(!verify(alg, &public.spki_pem, b"eyJ0YW1wZXJlZCI6dHJ1ZX0", &sig));
 }
@@ -87,7 +94,10 @@ fn softhsm_offers_all_three_algorithms() {
         return;
     }
     let token = softhsm::open_new_token("mechanisms");
-    assert_eq!(token.supported_algs().unwrap(), vec![Alg::EdDSA, Alg::RS256, Alg::ES256]);
+    assert_eq!(
+        token.supported_algs().unwrap(),
+        vec![Alg::EdDSA, Alg::RS256, Alg::ES256]
+    );
 }
 
 #[test]
@@ -124,12 +134,13 @@ fn signer_is_shared_across_threads() {
         .map(|t| {
             let signer = Arc::clone(&signer);
             std::thread::spawn(move || {
-                (0..25).map(|i| {
-                    let input = format!("header.payload-{t}-{i}").into_bytes();
-                    let sig = signer.sign(&input).unwrap();
-                    (input, sig)
-                })
-                .collect::<Vec<_>>()
+                (0..25)
+                    .map(|i| {
+                        let input = format!("header.payload-{t}-{i}").into_bytes();
+                        let sig = signer.sign(&input).unwrap();
+                        (input, sig)
+                    })
+                    .collect::<Vec<_>>()
             })
         })
         .collect();
@@ -151,7 +162,12 @@ fn signer_logs_in_again_after_the_login_is_lost() {
     let token = softhsm::open_new_token("relogin");
     let public = token.generate_key_pair(Alg::EdDSA, "kid-relogin").unwrap();
     let signer = HsmSigner::open(&token, "kid-relogin", KeyLookup::Label).unwrap();
-    assert!(verify(Alg::EdDSA, &public.spki_pem, INPUT, &signer.sign(INPUT).unwrap()));
+    assert!(verify(
+        Alg::EdDSA,
+        &public.spki_pem,
+        INPUT,
+        &signer.sign(INPUT).unwrap()
+    ));
 
     // PKCS#11 login state is per application: a logout in any session logs every session out.
     let slot = softhsm::pkcs11()

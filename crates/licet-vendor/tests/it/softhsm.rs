@@ -53,7 +53,10 @@ fn softhsm() -> &'static SoftHsm {
         let tokens = dir.path().join("tokens");
         std::fs::create_dir(&tokens).unwrap();
         let conf = dir.path().join("softhsm2.conf");
-        let text = format!("directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n", tokens.display());
+        let text = format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            tokens.display()
+        );
         std::fs::write(&conf, text).unwrap();
         // Before anything in this process initialises the module (the library registry does so lazily).
         std::env::set_var("SOFTHSM2_CONF", &conf);
@@ -62,7 +65,12 @@ fn softhsm() -> &'static SoftHsm {
             Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
             Err(e) => panic!("initialising SoftHSM2: {e}"),
         }
-        SoftHsm { module, pkcs11, _dir: dir, init_lock: Mutex::new(()) }
+        SoftHsm {
+            module,
+            pkcs11,
+            _dir: dir,
+            init_lock: Mutex::new(()),
+        }
     })
 }
 
@@ -84,7 +92,11 @@ pub fn new_token(label: &str) -> HsmConfig {
         .get_all_slots()
         .unwrap()
         .into_iter()
-        .find(|slot| hsm.pkcs11.get_token_info(*slot).is_ok_and(|info| !info.token_initialized()))
+        .find(|slot| {
+            hsm.pkcs11
+                .get_token_info(*slot)
+                .is_ok_and(|info| !info.token_initialized())
+        })
         .expect("SoftHSM2 always offers a free slot");
     let so_pin = AuthPin::new(SO_PIN.into());
     hsm.pkcs11.init_token(free, &so_pin, label).unwrap();
@@ -104,7 +116,11 @@ pub fn new_token(label: &str) -> HsmConfig {
 }
 
 pub fn config(label: &str, pin: &str) -> HsmConfig {
-    HsmConfig { module: module(), token: TokenSelector::Label(label.into()), pin: AuthPin::new(pin.into()) }
+    HsmConfig {
+        module: module_path(),
+        token: TokenSelector::Label(label.into()),
+        pin: AuthPin::new(pin.into()),
+    }
 }
 
 /// A fresh token, opened and logged in.
