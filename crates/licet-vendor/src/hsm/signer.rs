@@ -5,7 +5,7 @@ use std::sync::{PoisonError, RwLock};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::eddsa::{EddsaParams, EddsaSignatureScheme};
 use cryptoki::mechanism::Mechanism;
-use cryptoki::object::ObjectClass;
+use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use licet_core::{Alg, JwsSigner, SignError};
 use sha2::{Digest, Sha256};
 
@@ -13,7 +13,7 @@ use super::config::KeyLookup;
 use super::error::HsmError;
 use super::key::{self, KeyObject};
 use super::public_key::{self, HsmPublicKey};
-use super::token::{is_login_lost, HsmToken};
+use super::token::{is_login_lost, unavailable, HsmToken};
 
 /// Signing input larger than this is refused before it reaches the token. A license's JWS signing input is a few
 /// kilobytes; EdDSA sends the whole input to the HSM, so the bound also bounds what one call can make it chew on.
@@ -34,7 +34,8 @@ impl HsmSigner {
     /// Finds the private key whose label (or id) is `kid` and checks that licet can sign with it.
     ///
     /// Errors: `hsm_key_not_found`, `hsm_key_ambiguous`, `hsm_mechanism_unsupported` (key type or curve is not
-    /// Ed25519/P-256/RSA-2048+, the key may not sign, or the token lacks the mechanism), `hsm_unavailable`.
+    /// Ed25519/P-256/RSA-2048+, `CKA_SIGN` is false, `CKA_ALWAYS_AUTHENTICATE` is true, or the token lacks the
+    /// mechanism), `hsm_unavailable`.
     pub fn open(token: &HsmToken, kid: &str, lookup: KeyLookup) -> Result<HsmSigner, HsmError> {
         let key = find_private(token, kid, lookup)?;
         if !token.supported_algs()?.contains(&key.alg) {
@@ -119,7 +120,23 @@ impl JwsSigner for HsmSigner {
 fn find_private(token: &HsmToken, kid: &str, lookup: KeyLookup) -> Result<KeyObject, HsmError> {
     let session = token.session(false)?;
     let handle = key::find(&session, ObjectClass::PRIVATE_KEY, kid, lookup)?;
-    key::describe(&session, handle)
+    let key = key::describe(&session, handle)?;
+    // Checked here so that a misconfigured key is found when the vendor service starts, not at the first license.
+    let flags = session
+        .get_attributes(handle, &[AttributeType::Sign, AttributeType::AlwaysAuthenticate])
+        .map_err(unavailable)?;
+    for flag in flags {
+        let refused = match flag {
+            Attribute::Sign(false) => "the key's CKA_SIGN is false",
+            // Would need a context-specific login (the PIN again) inside every signature.
+            Attribute::AlwaysAuthenticate(true) => "keys with CKA_ALWAYS_AUTHENTICATE are not supported",
+            _ => continue,
+        };
+        return Err(HsmError::MechanismUnsupported {
+            detail: format!("kid {kid:?}: {refused}"),
+        });
+    }
+    Ok(key)
 }
 
 fn sign_error(e: CkError) -> HsmError {

@@ -104,6 +104,10 @@ fn keygen_refuses_a_kid_already_on_the_token() {
 
 /// Creates, with raw PKCS#11, a key licet would not generate: a P-384 key, or a second key under an existing label.
 fn raw_ec_key(label: &str, curve_oid: &str) {
+    raw_ec_key_with(label, curve_oid, true);
+}
+
+fn raw_ec_key_with(label: &str, curve_oid: &str, sign: bool) {
     let slot = softhsm::pkcs11()
         .get_slots_with_initialized_token()
         .unwrap()
@@ -124,7 +128,7 @@ fn raw_ec_key(label: &str, curve_oid: &str) {
     let private = [
         Attribute::Token(true),
         Attribute::Private(true),
-        Attribute::Sign(true),
+        Attribute::Sign(sign),
         Attribute::Label(kid),
         Attribute::Class(ObjectClass::PRIVATE_KEY),
     ];
@@ -187,4 +191,16 @@ fn second_open_with_a_different_pin_is_refused_even_while_logged_in() {
     assert_eq!(err.code(), "hsm_login_failed");
     let again = HsmToken::open(softhsm::config("errors-second-pin", softhsm::USER_PIN)).unwrap();
     assert_eq!(again.slot_id(), first.slot_id());
+}
+
+#[test]
+fn key_that_may_not_sign_is_refused_at_open() {
+    if skip() {
+        return;
+    }
+    let token = softhsm::open_new_token("errors-nosign");
+    raw_ec_key_with("errors-nosign", "1.2.840.10045.3.1.7", false);
+    let err = HsmSigner::open(&token, "raw", KeyLookup::Label).unwrap_err();
+    assert_eq!(err.code(), "hsm_mechanism_unsupported");
+    assert!(err.to_string().contains("CKA_SIGN"), "{err}");
 }
