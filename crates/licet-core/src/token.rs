@@ -233,8 +233,10 @@ fn check_unprotected(h: &Map<String, Value>) -> Result<(), VerifyError> {
 }
 
 fn from_parts(h: &str, p: &str, s: &str, encoding: Encoding) -> Result<Jws, VerifyError> {
-    if p.is_empty() || s.is_empty() {
-        return Err(VerifyError::malformed("payload or signature is empty"));
+    // An empty signature decodes to no bytes and fails later, as the header policy (`alg: none`) or as a bad
+    // signature; an empty payload (RFC 7515 detached content) is not a license.
+    if p.is_empty() {
+        return Err(VerifyError::malformed("the payload is empty"));
     }
     let header_bytes = b64("header", h)?;
     let header = header::parse_object("header", &header_bytes)?;

@@ -89,3 +89,15 @@ pub(crate) fn redact(url: &str) -> String {
         _ => url.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_passwords() {
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+        assert!(!redact("postgres://u:p@ss@h/db").contains("p@ss"));
+    }
+}

@@ -77,3 +77,62 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ChainBreak, ChainProblem};
+
+    /// Codes are API: operators and dashboards match on them. Changing one needs a new code, not an edit here.
+    #[test]
+    fn codes_are_pinned() {
+        let cases: Vec<(StoreError, &str)> = vec![
+            (StoreError::Unavailable(sqlx::Error::PoolClosed), "store_unavailable"),
+            (
+                StoreError::Migration(sqlx::migrate::MigrateError::VersionMissing(1)),
+                "store_migration_failed",
+            ),
+            (StoreError::BadLocation("x".into()), "store_bad_location"),
+            (StoreError::Conflict("unique constraint"), "store_conflict"),
+            (
+                StoreError::SequenceRolledBack {
+                    customer_id: "c".into(),
+                    offered: 1,
+                    stored: 2,
+                },
+                "store_sequence_rolled_back",
+            ),
+            (
+                StoreError::InvalidInput {
+                    field: "token",
+                    problem: "is too long",
+                },
+                "store_invalid_input",
+            ),
+            (StoreError::Corrupt("x".into()), "store_corrupt"),
+            (
+                StoreError::AuditChainBroken(ChainBreak {
+                    entry_id: 3,
+                    problem: ChainProblem::HashMismatch,
+                }),
+                "store_audit_chain_broken",
+            ),
+        ];
+        for (err, code) in cases {
+            assert_eq!(err.code(), code);
+            assert!(
+                err.to_string().len() > 20,
+                "{code} needs a sentence an operator can act on"
+            );
+        }
+    }
+
+    #[test]
+    fn decode_failures_are_corruption_not_outages() {
+        assert_eq!(
+            StoreError::from(sqlx::Error::ColumnNotFound("x".into())).code(),
+            "store_corrupt"
+        );
+        assert_eq!(StoreError::from(sqlx::Error::PoolTimedOut).code(), "store_unavailable");
+    }
+}

@@ -11,6 +11,7 @@ mod records;
 mod rows;
 mod scope;
 mod shared_impl;
+mod shared_tx;
 mod sqlite;
 mod store;
 

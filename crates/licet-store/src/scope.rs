@@ -84,3 +84,32 @@ impl TryFrom<String> for Scope {
         Scope::from_key(&s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip() {
+        for scope in [
+            Scope::Instance,
+            Scope::org("acme").unwrap(),
+            Scope::org("org:with:colons").unwrap(),
+        ] {
+            assert_eq!(Scope::from_key(&scope.key()).unwrap(), scope);
+        }
+        assert_eq!(Scope::org("acme").unwrap().key(), "org:acme");
+        assert_eq!(Scope::from_key("tenant:x").unwrap_err().code(), "store_corrupt");
+        assert_eq!(Scope::from_key("org:").unwrap_err().code(), "store_corrupt");
+        assert!(Scope::org("x".repeat(MAX_ORG_ID_LEN + 1)).is_err());
+        assert!(Scope::org("x".repeat(MAX_ORG_ID_LEN)).is_ok());
+    }
+
+    #[test]
+    fn serde_uses_the_key() {
+        let json = serde_json::to_string(&Scope::org("acme").unwrap()).unwrap();
+        assert_eq!(json, "\"org:acme\"");
+        assert_eq!(serde_json::from_str::<Scope>("\"instance\"").unwrap(), Scope::Instance);
+        assert!(serde_json::from_str::<Scope>("\"bogus\"").is_err());
+    }
+}

@@ -48,6 +48,7 @@ async fn installs_survive_sigkill() {
     let exe = std::env::current_exe().unwrap();
     let mut rng = rand::thread_rng();
     let mut committed_total = 0;
+    let mut killed_mid_install = 0;
     for round in 0..ROUNDS {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("licet.db");
@@ -105,7 +106,12 @@ async fn installs_survive_sigkill() {
             .parse()
             .unwrap();
         let store = SqliteStore::open(&db).await.unwrap();
-        committed_total += check_consistent(&store, attempted).await;
+        let committed = check_consistent(&store, attempted).await;
+        committed_total += committed;
+        // The child logs attempt n before starting it: fewer commits than attempts means the kill hit an install.
+        if (committed as i64) < attempted {
+            killed_mid_install += 1;
+        }
         // Still writable after the crash.
         store
             .install_license(license(Scope::Instance, "after", "cust", attempted + 1, 5000))
@@ -121,7 +127,13 @@ async fn installs_survive_sigkill() {
         committed_total > 0,
         "no round committed anything: the test did not exercise the store"
     );
-    eprintln!("crash test: {ROUNDS} rounds, {committed_total} installs committed before kills");
+    assert!(
+        killed_mid_install > 0,
+        "no kill landed during an install: the test did not exercise a crash"
+    );
+    eprintln!(
+        "crash test: {ROUNDS} rounds, {killed_mid_install} killed mid-install, {committed_total} installs committed"
+    );
 }
 
 /// Returns the number of child installs that committed.

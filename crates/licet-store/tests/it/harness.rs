@@ -6,13 +6,15 @@ use std::sync::Arc;
 
 use licet_store::{PgStore, SqliteStore, Store};
 
-pub type Exec = Box<dyn Fn(String) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+pub type Exec = Box<dyn Fn(String) -> BoxFuture<()> + Send + Sync>;
+type Reopen = Box<dyn Fn() -> BoxFuture<Arc<dyn Store>> + Send + Sync>;
 
 pub struct Harness {
     pub store: Arc<dyn Store>,
     /// Runs one SQL statement on the same database, outside the store.
     pub exec: Exec,
-    reopen: Box<dyn Fn() -> Pin<Box<dyn Future<Output = Arc<dyn Store>> + Send>> + Send + Sync>,
+    reopen: Reopen,
     _cleanup: Cleanup,
 }
 
@@ -70,7 +72,7 @@ pub async fn sqlite() -> Harness {
     let reopen = Box::new(move || {
         let p = path.clone();
         Box::pin(async move { Arc::new(SqliteStore::open(&p).await.unwrap()) as Arc<dyn Store> })
-            as Pin<Box<dyn Future<Output = Arc<dyn Store>> + Send>>
+            as BoxFuture<Arc<dyn Store>>
     });
     Harness {
         store,
@@ -111,7 +113,7 @@ pub async fn postgres() -> Option<Harness> {
     let reopen = Box::new(move || {
         let (u, s) = (u.clone(), s.clone());
         Box::pin(async move { Arc::new(PgStore::open(&u, Some(&s)).await.unwrap()) as Arc<dyn Store> })
-            as Pin<Box<dyn Future<Output = Arc<dyn Store>> + Send>>
+            as BoxFuture<Arc<dyn Store>>
     });
     Some(Harness {
         store,
