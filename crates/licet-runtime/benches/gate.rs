@@ -1,4 +1,5 @@
 //! The gate's per-request cost on the hot path: load the snapshot (lock-free) and decide. Target ≤ 100 ns.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 

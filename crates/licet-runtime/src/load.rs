@@ -101,8 +101,10 @@ impl Inner {
         customers.extend(extra.map(|v| v.claims().lic.customer.id.clone()));
         customers.sort();
         customers.dedup();
-        let mut high_water = HighWater::default();
-        high_water.last_seen = self.store.high_water_marks(None).await?.latest_seen;
+        let mut high_water = HighWater {
+            last_seen: self.store.high_water_marks(None).await?.latest_seen,
+            ..HighWater::default()
+        };
         for c in customers {
             let marks = self.store.high_water_marks(Some(&c)).await?;
             if let Some(seq) = marks.sequence.and_then(|s| u64::try_from(s).ok()) {

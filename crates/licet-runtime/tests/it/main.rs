@@ -1,4 +1,5 @@
 //! Integration tests for licet-runtime: one binary, one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 mod gate;
