@@ -194,6 +194,10 @@ impl Inner {
     /// fails (startup); otherwise it is logged and the previous license is kept.
     pub(crate) async fn reload(&self, cause: &'static str, strict: bool) -> Result<(), Error> {
         let mut loaded = self.loaded.lock().await;
+        self.reload_locked(&mut loaded, cause, strict).await
+    }
+
+    async fn reload_locked(&self, loaded: &mut Loaded, cause: &'static str, strict: bool) -> Result<(), Error> {
         let records = self.store.current_licenses().await?;
         let mut store_instance = None;
         let mut store_orgs = BTreeMap::new();
@@ -237,7 +241,7 @@ impl Inner {
             );
         }
         loaded.orgs = orgs;
-        self.evaluate_and_publish(&mut loaded, cause, strict).await
+        self.evaluate_and_publish(loaded, cause, strict).await
     }
 
     pub(crate) async fn reevaluate(&self, cause: &'static str) -> Result<(), Error> {
@@ -313,8 +317,8 @@ impl Inner {
             Err(e) => return Err(e.into()),
         }
         tracing::info!(actor, origin, scope = %scope.key(), sequence = lic.sequence, "license installed");
-        drop(loaded);
-        self.reload("install", false).await?;
+        // Still under the lock, so the store listener's reload (same bytes, no change) comes after ours.
+        self.reload_locked(&mut loaded, "install", false).await?;
         Ok(self.snapshot.load_full())
     }
 }

@@ -315,9 +315,7 @@ impl Runtime {
         if let Some(r) = reason {
             change = change.with_reason(r);
         }
-        let _guard = self.inner.loaded.lock().await;
         self.inner.store.clear_license(&scope, change).await?;
-        drop(_guard);
         self.inner.reload("clear", false).await?;
         Ok(self.snapshot_full())
     }

@@ -58,9 +58,11 @@ async fn rollback_and_invalid_licenses_are_refused_and_the_current_kept() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), "license_malformed");
-    let mut tampered = w.token(900, 9);
-    tampered.pop();
-    tampered.push('A');
+    // Flip a character well inside the signature (the last one may only carry padding bits).
+    let token = w.token(900, 9);
+    let i = token.len() - 10;
+    let flipped = if &token[i..=i] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{}{}", &token[..i], flipped, &token[i + 1..]);
     assert!(rt
         .install(tampered.as_bytes(), "owner", None, Scope::Instance)
         .await
@@ -224,4 +226,24 @@ async fn mounted_file_seeds_the_store_once() {
     let rt = build().await.unwrap();
     assert_eq!(rt.snapshot().instance.status.license.as_ref().unwrap().sequence, 2);
     assert_eq!(rt.snapshot().instance.source, Some(Source::Store));
+}
+
+#[tokio::test]
+async fn clear_goes_back_to_the_profiles_no_license_state() {
+    let w = World::new().await;
+    let rt = w.runtime().await;
+    let mut events = rt.subscribe();
+    rt.install(w.token(365, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    let ev = events.recv().await.unwrap();
+    assert_eq!((ev.cause, ev.license_changed), ("install", true));
+    let snap = rt.clear(Scope::Instance, "owner", Some("moving hosts")).await.unwrap();
+    assert_eq!(snap.instance.status.state, State::ActivationPending);
+    assert_eq!(snap.instance.source, None);
+    let ev = events.recv().await.unwrap();
+    assert_eq!(
+        (ev.from, ev.to, ev.cause),
+        (State::Active, State::ActivationPending, "clear")
+    );
 }
