@@ -8,7 +8,8 @@ THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-64}"
 PORT="${PORT:-18181}"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release -p embed-demo
+# PROFILE=bench reuses `cargo bench` artifacts (release + debug info); both land in target/release.
+cargo build --profile "${PROFILE:-release}" -p embed-demo
 DEMO_ADDR="127.0.0.1:$PORT" RUST_LOG=warn target/release/embed-demo >/tmp/embed-demo-bench.log 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
