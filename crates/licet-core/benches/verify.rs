@@ -68,6 +68,28 @@ fn bench(c: &mut Criterion) {
         b.iter(|| verifier.verify(black_box(token.as_bytes())).unwrap())
     });
     group.finish();
+
+    // Where the time goes: the steps of a full verify, one by one.
+    let mut parts = c.benchmark_group("verify_parts");
+    parts.bench_function("decode", |b| {
+        b.iter(|| Jws::decode(black_box(token.as_bytes()), MAX_TOKEN_BYTES).unwrap())
+    });
+    let public = signer.key().public_key();
+    parts.bench_function("signature_layer", |b| {
+        b.iter(|| public.verify(black_box(&signing_input), black_box(jws.signature())))
+    });
+    parts.bench_function("raw_verify_strict", |b| {
+        b.iter(|| {
+            raw_key
+                .verify_strict(black_box(&signing_input), black_box(&sig))
+                .unwrap()
+        })
+    });
+    parts.bench_function("strict_json_claims", |b| {
+        b.iter(|| licet_core::json::from_slice_strict::<Claims>(black_box(jws.payload())).unwrap())
+    });
+    parts.bench_function("fingerprint", |b| b.iter(|| jws.fingerprint()));
+    parts.finish();
 }
 
 criterion_group!(benches, bench);
