@@ -13,6 +13,7 @@ mod serve;
 mod service;
 mod state;
 mod upload;
+mod view;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
@@ -28,6 +29,7 @@ pub use service::{
 };
 pub use state::{AppState, ServerOptions};
 pub use upload::REASON_HEADER;
+pub use view::ViewExtras;
 
 /// The whole install-side surface as one router, ready to `merge` into a product's or to serve.
 pub fn router(state: AppState) -> Router {

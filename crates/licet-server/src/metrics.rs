@@ -73,6 +73,7 @@ mod tests {
     fn one_state_is_set_and_limits_are_rendered() {
         let status = StatusView {
             state: "grace".into(),
+            effect: "read_only".into(),
             reason: None,
             customer: None,
             tier: None,
@@ -80,6 +81,7 @@ mod tests {
             days_remaining: Some(-3),
             products: vec![],
             features: vec![],
+            all_features: false,
             limits: vec![
                 LimitView {
                     kind: "users".into(),

@@ -126,6 +126,8 @@ pub struct RefreshView {
 pub struct StatusView {
     /// `active`, `expiring_soon`, `grace`, `expired`, `invalid`, `missing`, `activation_pending` or `free_tier`.
     pub state: String,
+    /// What the product does in this state: `full`, `banner`, `read_only`, `locked`, `modules_unloaded`, …
+    pub effect: String,
     pub reason: Option<ReasonView>,
     pub customer: Option<CustomerView>,
     pub tier: Option<String>,
@@ -133,6 +135,8 @@ pub struct StatusView {
     pub days_remaining: Option<i64>,
     pub products: Vec<String>,
     pub features: Vec<String>,
+    /// The edition implies every feature; `features` is then empty.
+    pub all_features: bool,
     pub limits: Vec<LimitView>,
     pub orgs: Vec<OrgView>,
     /// Where the license in force came from: `store`, `file`, `env`, `upload`, `import`, `renewal`.
