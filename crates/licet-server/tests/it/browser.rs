@@ -247,3 +247,23 @@ async fn screenshot(b: &Browser, _base: &str) {
     };
     std::fs::write(&target, png).unwrap();
 }
+
+#[tokio::test]
+async fn activation_pending_screen() {
+    let _one = BROWSER.lock().await;
+    let Some(b) = Browser::start().await else { return };
+    let service = std::sync::Arc::new(crate::support::memory::MemoryService::activation_pending());
+    let s = TestServer::start(service, licet_server::ServerOptions::default()).await;
+    b.client.goto(&s.url("/")).await.unwrap();
+    b.wait_for("[data-testid=license-badge][data-state=activation_pending]")
+        .await;
+    let pending = b
+        .client
+        .find(Locator::Css("[data-testid=activation-pending]"))
+        .await
+        .unwrap();
+    assert!(pending.is_displayed().await.unwrap());
+    assert!(b.text("license-message").await.contains("waiting for activation"));
+    assert!(b.text("fingerprint").await.starts_with("LICET-FP-"));
+    b.close().await;
+}

@@ -1,5 +1,8 @@
 //! licet-server integration tests: one binary, modules per concern.
 
+// Test helpers outside #[test] functions panic on purpose: a failed expectation is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
 mod api;
 mod browser;
 mod openapi;
