@@ -3,15 +3,19 @@
 //! [`router`] gives a product everything under `/v1/license`, `/metrics`, `/healthz`, `/v1/openapi.json` and the
 //! Settings → License page, over any [`LicenseService`]; [`serve`] runs it the way `licet serve` does.
 
+mod activation;
 mod auth;
 pub mod config;
 mod error;
+pub mod local;
 mod metrics;
 mod page;
 mod routes;
 mod serve;
 mod service;
 mod state;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 mod upload;
 mod view;
 
@@ -21,6 +25,7 @@ use axum::Router;
 pub use auth::Caller;
 pub use config::{ConfigError, ServeConfig};
 pub use error::{ApiError, ErrorBody};
+pub use local::{host_fingerprint, Clock, LocalService};
 pub use routes::ops::OPENAPI;
 pub use serve::{serve, shutdown_signal};
 pub use service::{

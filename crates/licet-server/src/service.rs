@@ -218,10 +218,12 @@ pub trait LicenseService: Send + Sync + 'static {
     async fn status(&self) -> Result<StatusView, ServiceError>;
     async fn identity(&self) -> Result<Identity, ServiceError>;
     /// Verify, store and put in force `bytes` for `scope`; the audit row names `actor` and `reason`.
+    /// `source` says how it arrived: `upload`, `import` or `renewal`.
     async fn install(
         &self,
         scope: Scope,
         bytes: Vec<u8>,
+        source: &'static str,
         actor: Actor,
         reason: Option<String>,
     ) -> Result<StatusView, ServiceError>;

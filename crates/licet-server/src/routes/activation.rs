@@ -51,7 +51,16 @@ async fn import(
     } else {
         (caller.require(Role::Admin)?, false)
     };
-    let response = install_as(&state, Scope::Instance, upload.license, actor, Some(reason), first).await?;
+    let response = install_as(
+        &state,
+        Scope::Instance,
+        upload.license,
+        "import",
+        actor,
+        Some(reason),
+        first,
+    )
+    .await?;
     Ok(Json(response))
 }
 

@@ -42,7 +42,16 @@ async fn install(
 ) -> ApiResult<Json<ChangeResponse>> {
     let _guard = state.lock_changes().await;
     let (actor, first) = instance_actor(&state, &caller).await?;
-    let response = install_as(&state, Scope::Instance, upload.license, actor, upload.reason, first).await?;
+    let response = install_as(
+        &state,
+        Scope::Instance,
+        upload.license,
+        "upload",
+        actor,
+        upload.reason,
+        first,
+    )
+    .await?;
     Ok(Json(response))
 }
 

@@ -28,12 +28,13 @@ pub(crate) async fn install_as(
     state: &AppState,
     scope: Scope,
     license: Vec<u8>,
+    source: &'static str,
     actor: Actor,
     reason: Option<String>,
     first_install: bool,
 ) -> ApiResult<ChangeResponse> {
     let service = state.service();
-    let status = service.install(scope, license, actor.clone(), reason).await?;
+    let status = service.install(scope, license, source, actor.clone(), reason).await?;
     let owner_token = if first_install {
         let token = service.create_token("owner", Role::Owner).await?;
         service

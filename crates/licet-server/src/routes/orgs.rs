@@ -60,7 +60,7 @@ async fn put_org(
     let actor = caller.require(if replacing { Role::Owner } else { Role::Admin })?;
     let status = state
         .service()
-        .install(Scope::Org(id), upload.license, actor, upload.reason)
+        .install(Scope::Org(id), upload.license, "upload", actor, upload.reason)
         .await?;
     Ok(Json(status))
 }

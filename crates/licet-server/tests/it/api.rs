@@ -33,7 +33,7 @@ async fn fingerprint(s: &TestServer) -> Value {
 
 #[tokio::test]
 async fn status_and_fingerprint_before_any_license() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let st = s.status().await;
     assert_eq!(st["state"], "missing");
     assert_eq!(st["reason"]["code"], "license_missing");
@@ -45,7 +45,7 @@ async fn status_and_fingerprint_before_any_license() {
 
 #[tokio::test]
 async fn first_install_window_then_roles() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     assert_eq!(s.status().await["customer"]["name"], "Acme");
 
@@ -81,7 +81,7 @@ async fn first_install_window_then_roles() {
 
 #[tokio::test]
 async fn admin_may_install_where_nothing_is_installed() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let admin = mint(&s, &owner, "ops", "admin").await;
     json(
@@ -102,7 +102,7 @@ async fn admin_may_install_where_nothing_is_installed() {
 
 #[tokio::test]
 async fn rolled_back_license_is_refused_and_current_kept() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let before = fingerprint(&s).await;
     error(
@@ -117,7 +117,7 @@ async fn rolled_back_license_is_refused_and_current_kept() {
 
 #[tokio::test]
 async fn invalid_license_is_refused_with_its_reason() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     error(s.install("fake:9:Evil:forged").await, 422, "license_bad_signature").await;
     error(s.install("not a license").await, 422, "license_malformed").await;
     assert_eq!(s.status().await["state"], "missing");
@@ -127,7 +127,7 @@ async fn invalid_license_is_refused_with_its_reason() {
 
 #[tokio::test]
 async fn upload_forms_json_and_multipart() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let res = s
         .req(Method::POST, "/v1/license")
         .json(&json!({"license": LIC1, "reason": "initial"}))
@@ -173,7 +173,7 @@ async fn upload_forms_json_and_multipart() {
 /// Every malformed request gets a 4xx with a code, and the license stays what it was.
 #[tokio::test]
 async fn bad_requests_never_change_the_license() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let o = s.with_token(Some(&owner));
     let before = fingerprint(&s).await;
@@ -282,7 +282,7 @@ async fn bad_requests_never_change_the_license() {
 
 #[tokio::test]
 async fn import_requires_a_reason() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let admin = mint(&s, &owner, "ops", "admin").await;
     let a = s.with_token(Some(&admin));
@@ -343,7 +343,7 @@ async fn import_requires_a_reason() {
 
 #[tokio::test]
 async fn first_import_opens_the_window_too() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let res = s
         .req(Method::POST, "/v1/license/import")
         .json(&json!({"license": LIC1, "reason": "air-gapped"}))
@@ -356,7 +356,7 @@ async fn first_import_opens_the_window_too() {
 
 #[tokio::test]
 async fn clear_needs_owner_and_a_license() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let admin = mint(&s, &owner, "ops", "admin").await;
     error(
@@ -393,7 +393,7 @@ async fn clear_needs_owner_and_a_license() {
 
 #[tokio::test]
 async fn refresh_needs_admin_and_a_renewal_url() {
-    let (s, service) = TestServer::memory().await;
+    let (s, service) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let viewer = mint(&s, &owner, "dash", "viewer").await;
     error(
@@ -433,7 +433,7 @@ async fn refresh_needs_admin_and_a_renewal_url() {
 
 #[tokio::test]
 async fn activation_request_is_a_download() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let res = s
         .req(Method::GET, "/v1/license/activation-request")
         .send()
@@ -448,7 +448,7 @@ async fn activation_request_is_a_download() {
 
 #[tokio::test]
 async fn audit_pages_newest_first() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     for i in 0..5 {
         mint(&s, &owner, &format!("t{i}"), "viewer").await;
@@ -502,7 +502,7 @@ async fn audit_pages_newest_first() {
 
 #[tokio::test]
 async fn tokens_are_owner_only_and_revocable() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let admin = mint(&s, &owner, "ops", "admin").await;
     let a = s.with_token(Some(&admin));
@@ -577,7 +577,7 @@ async fn tokens_are_owner_only_and_revocable() {
 
 #[tokio::test]
 async fn org_licenses() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let admin = mint(&s, &owner, "ops", "admin").await;
     let a = s.with_token(Some(&admin));
@@ -627,7 +627,7 @@ async fn org_licenses() {
 
 #[tokio::test]
 async fn metrics_and_health() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     first_install(&s).await;
     let res = s.req(Method::GET, "/metrics").send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -692,7 +692,7 @@ async fn closed_reads_need_a_viewer_token() {
 
 #[tokio::test]
 async fn page_and_assets_are_served() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     for (path, ct) in [
         ("/", "text/html"),
         ("/settings/license", "text/html"),

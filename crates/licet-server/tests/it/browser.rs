@@ -138,7 +138,7 @@ impl Browser {
 async fn paste_a_license_and_the_badge_turns_active() {
     let _one = BROWSER.lock().await;
     let Some(b) = Browser::start().await else { return };
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     b.client.goto(&s.url("/settings/license")).await.unwrap();
     b.wait_for("[data-testid=license-badge][data-state=missing]").await;
     assert_eq!(b.text("license-badge").await, "No license");
@@ -190,7 +190,7 @@ async fn paste_a_license_and_the_badge_turns_active() {
 async fn import_an_offline_file_with_a_reason_and_see_it_audited() {
     let _one = BROWSER.lock().await;
     let Some(b) = Browser::start().await else { return };
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("acme-offline.lic");
     std::fs::write(&file, "fake:4:Acme\n").unwrap();

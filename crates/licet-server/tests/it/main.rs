@@ -5,5 +5,6 @@
 
 mod api;
 mod browser;
+mod local;
 mod openapi;
 mod support;

@@ -5,8 +5,6 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::support::TestServer;
-
 const SOURCES: &[&str] = &[
     include_str!("../../src/routes/status.rs"),
     include_str!("../../src/routes/install.rs"),
@@ -58,7 +56,7 @@ fn document_and_route_table_match() {
 /// something other than the router's own "no such route" or "no such method".
 #[tokio::test]
 async fn every_documented_operation_is_served() {
-    let (s, _) = TestServer::memory().await;
+    let (s, _) = crate::support::memory().await;
     for (method, path) in documented() {
         let path = path.replace("{id}", "x");
         let res = s

@@ -157,6 +157,7 @@ impl LicenseService for MemoryService {
         &self,
         scope: Scope,
         bytes: Vec<u8>,
+        _source: &'static str,
         actor: Actor,
         reason: Option<String>,
     ) -> Result<StatusView, ServiceError> {
@@ -206,8 +207,14 @@ impl LicenseService for MemoryService {
                 "The installed license names no renewal URL".into(),
             ));
         };
-        self.install(Scope::Instance, license.into_bytes(), actor, Some("renewal".into()))
-            .await
+        self.install(
+            Scope::Instance,
+            license.into_bytes(),
+            "renewal",
+            actor,
+            Some("renewal".into()),
+        )
+        .await
     }
 
     async fn activation_request(&self) -> Result<ActivationFile, ServiceError> {
