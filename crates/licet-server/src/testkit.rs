@@ -1,7 +1,7 @@
 //! Test helpers (feature `testkit`): boot the real server on a free loopback port over a temporary SQLite file,
 //! with a throwaway vendor key and a clock the test moves, and hand tests a client. kanidm's testkit, for licet.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test support: failing loudly is the point
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test support: failing loudly is the point
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
