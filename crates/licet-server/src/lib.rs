@@ -25,7 +25,7 @@ use axum::Router;
 pub use auth::Caller;
 pub use config::{ConfigError, ServeConfig};
 pub use error::{ApiError, ErrorBody};
-pub use local::{host_fingerprint, Clock, LocalService};
+pub use local::{host_fingerprint, mint_token, Clock, LocalService};
 pub use routes::ops::OPENAPI;
 pub use serve::{serve, shutdown_signal};
 pub use service::{

@@ -99,6 +99,32 @@ fn new_secret() -> Result<String, ServiceError> {
     Ok(format!("licet_{}", hex::encode(bytes)))
 }
 
+/// Mints an API token in `store` and returns it with its secret (shown once; only its hash is stored). Also what
+/// `licet token create` uses for operators with shell access.
+pub async fn mint_token(store: &dyn Store, name: &str, role: Role, now: UnixTime) -> Result<NewToken, ServiceError> {
+    let secret = new_secret()?;
+    let token = NewApiToken {
+        name: name.to_owned(),
+        role: role_to_store(role),
+        hash: TokenHash::of(&secret),
+        created_at: now,
+    };
+    let first_owner = role == Role::Owner && store.count_active_owners().await.map_err(internal)? == 0;
+    let stored = if first_owner {
+        // Safe across replicas: only one first owner can win; a loser becomes an ordinary owner token.
+        match store.create_first_owner_token(token.clone()).await.map_err(internal)? {
+            Some(t) => t,
+            None => store.create_api_token(token).await.map_err(internal)?,
+        }
+    } else {
+        store.create_api_token(token).await.map_err(internal)?
+    };
+    Ok(NewToken {
+        info: token_info(&stored),
+        token: secret,
+    })
+}
+
 impl LocalService {
     /// Opens the install's identity (made on first start) and its own signing key (likewise).
     pub async fn new(
@@ -419,31 +445,7 @@ impl LicenseService for LocalService {
     }
 
     async fn create_token(&self, name: &str, role: Role) -> Result<NewToken, ServiceError> {
-        let secret = new_secret()?;
-        let token = NewApiToken {
-            name: name.to_owned(),
-            role: role_to_store(role),
-            hash: TokenHash::of(&secret),
-            created_at: (self.clock)(),
-        };
-        let stored = if role == Role::Owner && !self.has_owner().await? {
-            // Safe across replicas: only one first owner can win.
-            match self
-                .store
-                .create_first_owner_token(token.clone())
-                .await
-                .map_err(internal)?
-            {
-                Some(t) => t,
-                None => self.store.create_api_token(token).await.map_err(internal)?,
-            }
-        } else {
-            self.store.create_api_token(token).await.map_err(internal)?
-        };
-        Ok(NewToken {
-            info: token_info(&stored),
-            token: secret,
-        })
+        mint_token(self.store.as_ref(), name, role, (self.clock)()).await
     }
 
     async fn list_tokens(&self) -> Result<Vec<TokenInfo>, ServiceError> {
