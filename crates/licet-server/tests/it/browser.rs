@@ -12,7 +12,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-use crate::support::TestServer;
+use licet_core::Encoding;
+use licet_server::testkit::{Local, TestServer, TestVendor, START};
 
 /// One browser at a time: the CI machine has two cores.
 static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -138,7 +139,8 @@ impl Browser {
 async fn paste_a_license_and_the_badge_turns_active() {
     let _one = BROWSER.lock().await;
     let Some(b) = Browser::start().await else { return };
-    let (s, _) = crate::support::memory().await;
+    let t = Local::start("sovereign").await;
+    let s = &t.server;
     b.client.goto(&s.url("/settings/license")).await.unwrap();
     b.wait_for("[data-testid=license-badge][data-state=missing]").await;
     assert_eq!(b.text("license-badge").await, "No license");
@@ -149,7 +151,11 @@ async fn paste_a_license_and_the_badge_turns_active() {
         .find(Locator::Css("[data-testid=license-paste]"))
         .await
         .unwrap();
-    paste.send_keys("fake:1:Acme:forged").await.unwrap();
+    let license = t.vendor.license("Acme", 1, START);
+    let mut forged = license.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    paste.send_keys(&forged).await.unwrap();
     b.client
         .find(Locator::Css("[data-testid=install-button]"))
         .await
@@ -162,7 +168,7 @@ async fn paste_a_license_and_the_badge_turns_active() {
     assert_eq!(b.text("license-badge").await, "No license");
 
     paste.clear().await.unwrap();
-    paste.send_keys("fake:1:Acme").await.unwrap();
+    paste.send_keys(&license).await.unwrap();
     b.client
         .find(Locator::Css("[data-testid=install-button]"))
         .await
@@ -190,10 +196,17 @@ async fn paste_a_license_and_the_badge_turns_active() {
 async fn import_an_offline_file_with_a_reason_and_see_it_audited() {
     let _one = BROWSER.lock().await;
     let Some(b) = Browser::start().await else { return };
-    let (s, _) = crate::support::memory().await;
+    let t = Local::start("sovereign").await;
+    let s = &t.server;
+    let claims = TestVendor::with_org(
+        t.vendor.claims("Acme", 4, START, 365),
+        "engineering",
+        START.plus_days(120),
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("acme-offline.lic");
-    std::fs::write(&file, "fake:4:Acme\n").unwrap();
+    std::fs::write(&file, t.vendor.sign(&claims, Encoding::Armored)).unwrap();
+    t.service.set_usage("users", 12);
 
     b.client.goto(&s.url("/")).await.unwrap();
     b.wait_for("[data-testid=license-badge][data-state=missing]").await;
@@ -230,6 +243,7 @@ async fn import_an_offline_file_with_a_reason_and_see_it_audited() {
     let audit = b.text("audit").await;
     assert!(audit.contains(reason), "{audit}");
     assert!(audit.contains("first-install"), "{audit}");
+    assert!(b.text("orgs").await.contains("engineering"));
 
     screenshot(&b, s.base.as_str()).await;
     b.close().await;
