@@ -91,7 +91,7 @@ function renderStatus(s) {
   badge.textContent = label;
   badge.className = "badge " + colour;
   badge.dataset.state = s.state;
-  $("message").textContent = s.reason ? s.reason.message : "The license is in force.";
+  $("message").textContent = s.sentence || (s.reason ? s.reason.message : "");
   $("message").dataset.code = s.reason ? s.reason.code : "";
   $("pending").hidden = s.state !== "activation_pending";
   document.body.classList.toggle("activation-pending", s.state === "activation_pending");

@@ -75,6 +75,7 @@ mod tests {
             state: "grace".into(),
             effect: "read_only".into(),
             reason: None,
+            sentence: "In grace.".into(),
             customer: None,
             tier: None,
             expires_at: None,

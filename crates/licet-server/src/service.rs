@@ -129,6 +129,8 @@ pub struct StatusView {
     /// What the product does in this state: `full`, `banner`, `read_only`, `locked`, `modules_unloaded`, …
     pub effect: String,
     pub reason: Option<ReasonView>,
+    /// What the state means, in a sentence an operator can act on (always set; the page shows it).
+    pub sentence: String,
     pub customer: Option<CustomerView>,
     pub tier: Option<String>,
     pub expires_at: Option<String>,

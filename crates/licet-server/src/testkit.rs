@@ -1,7 +1,13 @@
 //! Test helpers (feature `testkit`): boot the real server on a free loopback port over a temporary SQLite file,
 //! with a throwaway vendor key and a clock the test moves, and hand tests a client. kanidm's testkit, for licet.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test support: failing loudly is the point
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)] // test support: failing loudly is the point
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -84,6 +90,15 @@ impl TestVendor {
     /// A compact license for `customer`, `sequence`, valid 365 days from `iat`.
     pub fn license(&self, customer: &str, sequence: u64, iat: UnixTime) -> String {
         self.sign(&self.claims(customer, sequence, iat, 365), Encoding::Compact)
+    }
+
+    /// `token` (compact) with one signature character changed: well-formed, but the signature no longer matches.
+    pub fn tamper(token: &str) -> String {
+        let mut chars: Vec<char> = token.chars().collect();
+        // Ten from the end: inside the signature, away from the last character's padding bits.
+        let i = chars.len() - 10;
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+        chars.into_iter().collect()
     }
 
     pub fn with_org(mut claims: Claims, id: &str, until: UnixTime) -> Claims {

@@ -57,6 +57,7 @@ impl StatusView {
                 code: r.code().to_owned(),
                 message: status.sentence.clone(),
             }),
+            sentence: status.sentence.clone(),
             customer: status.customer.as_ref().map(|c| CustomerView {
                 id: c.id.clone(),
                 name: c.name.clone(),

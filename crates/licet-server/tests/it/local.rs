@@ -43,9 +43,7 @@ async fn first_install_roles_and_rollback_with_real_licenses() {
     assert_eq!(s.status().await["license_fingerprint"], current);
 
     // A forged one: flip a signature character.
-    let mut forged = v3.clone();
-    let last = forged.pop().unwrap();
-    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let forged = licet_server::testkit::TestVendor::tamper(&v3);
     error(o.install(&forged).await, 422, "license_bad_signature").await;
     assert_eq!(s.status().await["license_fingerprint"], current);
 

@@ -82,6 +82,10 @@ impl Inner {
         StatusView {
             state,
             effect: "full".into(),
+            sentence: reason.as_ref().map_or_else(
+                || "The license is in force.".to_owned(),
+                |r: &licet_server::ReasonView| r.message.clone(),
+            ),
             reason,
             customer: self.instance.as_ref().map(|l| CustomerView {
                 id: l.customer.to_lowercase(),
