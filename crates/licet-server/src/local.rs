@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use licet_core::lifecycle::{evaluate, evaluate_org, Context, HighWater, LicenseInput};
 use licet_core::{Alg, FileSigner, PrivateKey, Reason, State, Status, UnixTime, VerifiedLicense, Verifier};
-use licet_store::{Change, NewApiToken, NewAuditEntry, NewLicense, Store, StoreError, TokenHash};
+use licet_store::{Change, LicenseRecord, NewApiToken, NewAuditEntry, NewLicense, Store, StoreError, TokenHash};
 use sha2::{Digest, Sha256};
 
 use crate::service::{
@@ -204,7 +204,7 @@ impl LocalService {
     }
 
     /// The instance status at `now`, from the stored license.
-    async fn evaluate_instance(&self, now: UnixTime) -> Result<(Status, Option<String>), ServiceError> {
+    async fn evaluate_instance(&self, now: UnixTime) -> Result<(Status, Option<LicenseRecord>), ServiceError> {
         let record = self
             .store
             .current_license(&licet_store::Scope::Instance)
@@ -221,12 +221,12 @@ impl LocalService {
             Ok(v) => LicenseInput::Verified(v),
             Err(r) => LicenseInput::Rejected(*r),
         };
-        Ok((evaluate(&self.policy, &ctx, input, now), Some(record.source)))
+        Ok((evaluate(&self.policy, &ctx, input, now), Some(record)))
     }
 
     async fn view(&self) -> Result<StatusView, ServiceError> {
         let now = (self.clock)();
-        let (mut status, source) = self.evaluate_instance(now).await?;
+        let (mut status, record) = self.evaluate_instance(now).await?;
         // Remember the latest time seen, so that a clock set back later is noticed (never lowers).
         self.store.observe_time(now).await.map_err(internal)?;
         let mut own = BTreeSet::new();
@@ -262,7 +262,8 @@ impl LocalService {
             .await
             .map_err(internal)?;
         let extras = ViewExtras {
-            source,
+            source: record.as_ref().map(|r| r.source.clone()),
+            stored_fingerprint: record.map(|r| r.fingerprint),
             last_refresh: renewal.map(|r| crate::service::RefreshView {
                 at: r.last_attempt_at.to_rfc3339(),
                 ok: r.last_error.is_none(),

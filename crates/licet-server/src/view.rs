@@ -15,6 +15,9 @@ pub struct ViewExtras {
     pub usage: BTreeMap<String, u64>,
     /// Orgs that have their own installed license.
     pub orgs_with_own_license: BTreeSet<String>,
+    /// Fingerprint of the stored license, also when it no longer verifies (so an installed-but-invalid license
+    /// still counts as installed: replacing it needs owner, and the first-install window stays shut).
+    pub stored_fingerprint: Option<String>,
 }
 
 fn limits(map: &BTreeMap<String, Limit>, usage: &BTreeMap<String, u64>) -> Vec<LimitView> {
@@ -71,7 +74,11 @@ impl StatusView {
             limits: limits(status.limits(), &extras.usage),
             orgs: status.orgs.iter().map(|o| org(o, extras)).collect(),
             source: extras.source.clone(),
-            license_fingerprint: status.license.as_ref().map(|l| l.fingerprint.clone()),
+            license_fingerprint: status
+                .license
+                .as_ref()
+                .map(|l| l.fingerprint.clone())
+                .or_else(|| extras.stored_fingerprint.clone()),
             fingerprint: identity.fingerprint.clone(),
             install_id: identity.install_id.clone(),
             last_refresh: extras.last_refresh.clone(),

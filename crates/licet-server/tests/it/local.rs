@@ -245,3 +245,27 @@ async fn token_lifecycle_in_the_store() {
     )
     .await;
 }
+
+/// A license seeded by the operator (no owner token yet) that stops verifying still counts as installed: the
+/// first-install window does not reopen for anonymous callers.
+#[tokio::test]
+async fn an_installed_but_invalid_license_keeps_the_window_shut() {
+    use licet_server::{Actor, LicenseService, Scope};
+    let t = Local::start("nivq").await;
+    let lic = t.vendor.license("Acme", 1, START);
+    t.service
+        .install(Scope::Instance, lic.into_bytes(), "file", Actor("system".into()), None)
+        .await
+        .unwrap();
+    t.clock.advance_days(-10);
+    let st = t.server.status().await;
+    assert_eq!(st["state"], "invalid", "{st}");
+    assert_eq!(st["reason"]["code"], "clock_rollback_detected");
+    assert!(st["license_fingerprint"].is_string());
+    error(
+        t.server.install(&t.vendor.license("Mallory", 9, START)).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+}
