@@ -11,6 +11,7 @@ pub mod local;
 mod metrics;
 mod page;
 mod routes;
+pub mod runtime_service;
 mod serve;
 mod service;
 mod state;
@@ -27,6 +28,7 @@ pub use config::{ConfigError, ServeConfig};
 pub use error::{ApiError, ErrorBody};
 pub use local::{host_fingerprint, mint_token, Clock, LocalService};
 pub use routes::ops::OPENAPI;
+pub use runtime_service::RuntimeService;
 pub use serve::{serve, shutdown_signal};
 pub use service::{
     ActivationFile, Actor, AuditEntry, CustomerView, Identity, LicenseService, LimitView, NewToken, OrgView,

@@ -41,11 +41,11 @@ pub struct LocalService {
     http: reqwest::Client,
 }
 
-fn internal(e: impl std::fmt::Display) -> ServiceError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(e.to_string())
 }
 
-fn store_err(e: StoreError) -> ServiceError {
+pub(crate) fn store_err(e: StoreError) -> ServiceError {
     match e {
         StoreError::SequenceRolledBack { .. } => ServiceError::Rejected(Reason::LicenseRolledBack),
         other => internal(other),
@@ -60,14 +60,14 @@ pub fn host_fingerprint(install_id: &str) -> String {
     format!("LICET-FP-{}", groups.join("-"))
 }
 
-fn store_scope(scope: &Scope) -> Result<licet_store::Scope, ServiceError> {
+pub(crate) fn store_scope(scope: &Scope) -> Result<licet_store::Scope, ServiceError> {
     match scope {
         Scope::Instance => Ok(licet_store::Scope::Instance),
         Scope::Org(id) => licet_store::Scope::org(id.clone()).map_err(|e| ServiceError::NotFound(e.to_string())),
     }
 }
 
-fn role_to_store(r: Role) -> licet_store::Role {
+pub(crate) fn role_to_store(r: Role) -> licet_store::Role {
     match r {
         Role::Viewer => licet_store::Role::Viewer,
         Role::Admin => licet_store::Role::Admin,
@@ -75,7 +75,7 @@ fn role_to_store(r: Role) -> licet_store::Role {
     }
 }
 
-fn role_from_store(r: licet_store::Role) -> Role {
+pub(crate) fn role_from_store(r: licet_store::Role) -> Role {
     match r {
         licet_store::Role::Viewer => Role::Viewer,
         licet_store::Role::Admin => Role::Admin,
@@ -83,7 +83,7 @@ fn role_from_store(r: licet_store::Role) -> Role {
     }
 }
 
-fn token_info(t: &licet_store::ApiToken) -> TokenInfo {
+pub(crate) fn token_info(t: &licet_store::ApiToken) -> TokenInfo {
     TokenInfo {
         id: t.id.to_string(),
         name: t.name.clone(),
@@ -93,7 +93,7 @@ fn token_info(t: &licet_store::ApiToken) -> TokenInfo {
 }
 
 /// A fresh API token secret: 32 random bytes, hex, with a prefix that makes leaked ones greppable.
-fn new_secret() -> Result<String, ServiceError> {
+pub(crate) fn new_secret() -> Result<String, ServiceError> {
     let mut bytes = [0u8; 32];
     rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, &mut bytes).map_err(internal)?;
     Ok(format!("licet_{}", hex::encode(bytes)))
@@ -243,17 +243,7 @@ impl LocalService {
             let ctx = self.context(None).await?;
             let org = evaluate_org(&self.policy, &ctx, &status, id.as_str(), input, now);
             status.orgs.retain(|o| o.id != id.as_str());
-            status.orgs.push(licet_core::OrgStatus {
-                id: id.as_str().to_owned(),
-                plan: org.edition.clone(),
-                state: org.state,
-                reason: org.reason,
-                valid_from: org.not_before,
-                valid_until: org.expires_at,
-                days_remaining: org.days_remaining,
-                entitlements: org.entitlements.clone(),
-                next_change: org.next_change,
-            });
+            status.orgs.push(crate::view::org_from_status(id.as_str(), &org));
         }
         status.orgs.sort_by(|a, b| a.id.cmp(&b.id));
         let renewal = self
@@ -275,7 +265,14 @@ impl LocalService {
         Ok(StatusView::from_core(&status, &self.identity, &extras))
     }
 
-    async fn audit_rejection(&self, scope: &Scope, actor: &Actor, reason: Option<String>, why: Reason, now: UnixTime) {
+    pub(crate) async fn audit_rejection_in(
+        store: &dyn Store,
+        scope: &Scope,
+        actor: &Actor,
+        reason: Option<String>,
+        why: Reason,
+        now: UnixTime,
+    ) {
         let mut change = Change::new(actor.0.clone(), now)
             .with_details(serde_json::json!({"scope": scope.to_string(), "outcome": why.code()}));
         change.reason = reason;
@@ -284,7 +281,7 @@ impl LocalService {
             fingerprint: None,
             change,
         };
-        if let Err(e) = self.store.append_audit(entry).await {
+        if let Err(e) = store.append_audit(entry).await {
             tracing::error!(error = %e, "cannot audit a rejected license");
         }
     }
@@ -325,7 +322,7 @@ impl LicenseService for LocalService {
         let license = match judged {
             Ok(l) => l,
             Err(why) => {
-                self.audit_rejection(&scope, &actor, reason, why, now).await;
+                Self::audit_rejection_in(self.store.as_ref(), &scope, &actor, reason, why, now).await;
                 return Err(ServiceError::Rejected(why));
             }
         };

@@ -10,7 +10,6 @@
 )] // test support: failing loudly is the point
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use licet_core::claims::{Binding, Claims, Customer, License, Limit, OrgEntitlement, Renewal, SchemaVersion};
@@ -18,7 +17,7 @@ use licet_core::{Alg, Audience, Encoding, FileSigner, Keyring, PrivateKey, Trust
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 
-use crate::{AppState, LicenseService, LocalService, ServerOptions};
+use crate::{AppState, LicenseService, RuntimeService, ServerOptions};
 
 pub const ISSUER: &str = "testkit-vendor";
 pub const AUDIENCE: &str = "testkit-product";
@@ -120,26 +119,31 @@ impl TestVendor {
     }
 }
 
-/// A clock the test sets.
+/// A clock the test sets (the runtime's manual clock, which also wakes the runtime's timers when moved).
 #[derive(Clone)]
-pub struct TestClock(Arc<AtomicI64>);
+pub struct TestClock(Arc<licet_runtime::ManualClock>);
 
 impl TestClock {
     pub fn new(start: UnixTime) -> TestClock {
-        TestClock(Arc::new(AtomicI64::new(start.0)))
+        TestClock(Arc::new(licet_runtime::ManualClock::new(start)))
     }
 
     pub fn now(&self) -> UnixTime {
-        UnixTime(self.0.load(Ordering::SeqCst))
+        licet_runtime::Clock::now(self.0.as_ref())
     }
 
     pub fn advance_days(&self, days: i64) {
-        self.0.fetch_add(days * UnixTime::SECONDS_PER_DAY, Ordering::SeqCst);
+        self.0.advance_days(days);
     }
 
+    pub fn runtime_clock(&self) -> Arc<dyn licet_runtime::Clock> {
+        self.0.clone()
+    }
+
+    /// The same clock for [`LocalService`].
     pub fn as_clock(&self) -> crate::Clock {
         let inner = self.0.clone();
-        Arc::new(move || UnixTime(inner.load(Ordering::SeqCst)))
+        Arc::new(move || licet_runtime::Clock::now(inner.as_ref()))
     }
 }
 
@@ -151,12 +155,12 @@ pub struct TestServer {
     shutdown: Arc<tokio::sync::oneshot::Sender<()>>,
 }
 
-/// The real thing: [`LocalService`] over SQLite in a temporary directory.
+/// The real thing: [`RuntimeService`] (licet-runtime over SQLite in a temporary directory).
 pub struct Local {
     pub server: TestServer,
     pub vendor: TestVendor,
     pub clock: TestClock,
-    pub service: Arc<LocalService>,
+    pub service: Arc<RuntimeService>,
     pub dir: tempfile::TempDir,
 }
 
@@ -168,11 +172,13 @@ impl Local {
         let vendor = TestVendor::new();
         let clock = TestClock::new(START);
         let policy = licet_core::profiles::by_name(profile).unwrap_or_else(|| panic!("no profile {profile}"));
-        let service = Arc::new(
-            LocalService::new(store, vendor.verifier.clone(), policy.clone(), clock.as_clock())
-                .await
-                .unwrap(),
-        );
+        let runtime = licet_runtime::Runtime::builder(policy.clone(), vendor.verifier.clone(), store)
+            .clock(clock.runtime_clock())
+            .env(Arc::new(|_: &str| None))
+            .build()
+            .await
+            .unwrap();
+        let service = Arc::new(RuntimeService::new(runtime).await.unwrap());
         let server = TestServer::start(service.clone(), ServerOptions::default()).await;
         Local {
             server,

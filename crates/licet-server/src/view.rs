@@ -47,6 +47,21 @@ fn org(o: &OrgStatus, extras: &ViewExtras) -> OrgView {
     }
 }
 
+/// An org's own status (from its own license) in the shape of the instance status's org entries.
+pub fn org_from_status(id: &str, org: &Status) -> OrgStatus {
+    OrgStatus {
+        id: id.to_owned(),
+        plan: org.edition.clone(),
+        state: org.state,
+        reason: org.reason,
+        valid_from: org.not_before,
+        valid_until: org.expires_at,
+        days_remaining: org.days_remaining,
+        entitlements: org.entitlements.clone(),
+        next_change: org.next_change,
+    }
+}
+
 impl StatusView {
     pub fn from_core(status: &Status, identity: &Identity, extras: &ViewExtras) -> StatusView {
         let (features, all_features) = match status.features() {

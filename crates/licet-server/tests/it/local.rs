@@ -56,7 +56,7 @@ async fn first_install_roles_and_rollback_with_real_licenses() {
         .iter()
         .any(|e| e["actor"] == "first-install" && e["action"] == "license.install"));
     assert!(entries.iter().any(|e| e["outcome"] == "license_rolled_back"));
-    assert!(t.service.store().verify_audit_chain().await.unwrap() >= 5);
+    assert!(t.service.store_handle().verify_audit_chain().await.unwrap() >= 5);
 }
 
 #[tokio::test]
