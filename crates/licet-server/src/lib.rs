@@ -7,7 +7,6 @@ mod activation;
 mod auth;
 pub mod config;
 mod error;
-pub mod local;
 mod metrics;
 mod page;
 mod routes;
@@ -17,6 +16,7 @@ mod service;
 mod state;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+mod tokens_store;
 mod upload;
 mod view;
 
@@ -26,7 +26,6 @@ use axum::Router;
 pub use auth::Caller;
 pub use config::{ConfigError, ServeConfig};
 pub use error::{ApiError, ErrorBody};
-pub use local::{host_fingerprint, mint_token, Clock, LocalService};
 pub use routes::ops::OPENAPI;
 pub use runtime_service::RuntimeService;
 pub use serve::{serve, shutdown_signal};
@@ -35,6 +34,7 @@ pub use service::{
     ReasonView, RefreshView, Role, Scope, ServiceError, StatusView, TokenInfo,
 };
 pub use state::{AppState, ServerOptions};
+pub use tokens_store::mint_token;
 pub use upload::REASON_HEADER;
 pub use view::ViewExtras;
 

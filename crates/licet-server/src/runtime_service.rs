@@ -9,11 +9,11 @@ use licet_core::{Alg, FileSigner, PrivateKey};
 use licet_runtime::{Error as RuntimeError, RefreshOutcome, Runtime};
 use licet_store::Store;
 
-use crate::local::{internal, mint_token, store_scope, token_info, LocalService};
 use crate::service::{
     ActivationFile, Actor, AuditEntry, Identity, LicenseService, NewToken, Role, Scope, ServiceError, StatusView,
     TokenInfo,
 };
+use crate::tokens_store::{audit_rejection, internal, mint_token, store_scope, token_info};
 use crate::view::{org_from_status, ViewExtras};
 
 pub struct RuntimeService {
@@ -156,7 +156,7 @@ impl LicenseService for RuntimeService {
             Ok(_) => self.view().await,
             Err(RuntimeError::Refused { reason: why, .. }) => {
                 let now = self.runtime.clock().now();
-                LocalService::audit_rejection_in(self.store(), &scope, &actor, reason, why, now).await;
+                audit_rejection(self.store(), &scope, &actor, reason, why, now).await;
                 Err(ServiceError::Rejected(why))
             }
             Err(e) => Err(runtime_err(e)),

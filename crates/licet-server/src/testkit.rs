@@ -139,12 +139,6 @@ impl TestClock {
     pub fn runtime_clock(&self) -> Arc<dyn licet_runtime::Clock> {
         self.0.clone()
     }
-
-    /// The same clock for [`LocalService`].
-    pub fn as_clock(&self) -> crate::Clock {
-        let inner = self.0.clone();
-        Arc::new(move || licet_runtime::Clock::now(inner.as_ref()))
-    }
 }
 
 /// A running server and a client for it. Dropping it stops the server.

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use licet_core::{UnixTime, Verifier};
-use licet_server::{Actor, AppState, LicenseService, LocalService, Scope, ServeConfig};
+use licet_core::Verifier;
+use licet_server::{Actor, AppState, LicenseService, RuntimeService, Scope, ServeConfig};
 
 /// Run the install-side license server: the JSON API under /v1/license, /metrics, /healthz and the web page.
 /// Settings come from --config (TOML; `${VAR}` is substituted), then LICET_* environment variables, then flags.
@@ -110,9 +110,16 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let keyring = super::verify::load_trust(&config.trust, None)?;
     let verifier = Verifier::new(keyring, issuer, audience);
     let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
-    let clock: licet_server::Clock = Arc::new(crate::clock::now as fn() -> UnixTime);
-    let service = Arc::new(LocalService::new(store, verifier, policy.clone(), clock).await?);
+    let mut builder =
+        licet_runtime::Runtime::builder(policy.clone(), verifier, store).clock(Arc::new(licet_runtime::SystemClock));
+    if let Some(path) = &config.license_file {
+        builder = builder.license_file(path);
+    }
+    let runtime = builder.build().await?;
+    let service = Arc::new(RuntimeService::new(runtime).await?);
 
+    // Profiles whose sources do not seed from a file still get the operator's --license-file once, through the
+    // same verified, audited install path as an upload.
     if let Some(path) = &config.license_file {
         if !service.status().await?.has_license() {
             let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
