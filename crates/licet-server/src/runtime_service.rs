@@ -175,8 +175,17 @@ impl LicenseService for RuntimeService {
         self.view().await
     }
 
-    async fn refresh(&self, _actor: Actor) -> Result<StatusView, ServiceError> {
-        match self.runtime.refresh_now().await.map_err(runtime_err)? {
+    /// The renewal itself is audited by the runtime; this records who asked for it and how it went.
+    async fn refresh(&self, actor: Actor) -> Result<StatusView, ServiceError> {
+        let result = self.runtime.refresh_now().await;
+        let outcome = match &result {
+            Ok(RefreshOutcome::Installed { sequence, .. }) => format!("installed sequence {sequence}"),
+            Ok(RefreshOutcome::NotNewer) => "the vendor has nothing newer".to_owned(),
+            Ok(RefreshOutcome::NoRenewalUrl) => "no renewal URL".to_owned(),
+            Err(e) => e.code().to_owned(),
+        };
+        self.record(actor, "license_refresh", Some(outcome)).await?;
+        match result.map_err(runtime_err)? {
             RefreshOutcome::Installed { .. } | RefreshOutcome::NotNewer => self.view().await,
             RefreshOutcome::NoRenewalUrl => Err(ServiceError::Unavailable(
                 "The installed license names no renewal URL".into(),

@@ -199,6 +199,13 @@ async fn import_org_licenses_and_clear() {
         "unavailable",
     )
     .await;
+    let audit = json(
+        s.req(Method::GET, "/v1/license/audit?limit=1").send().await.unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(audit["entries"][0]["action"], "license.refresh");
+    assert_eq!(audit["entries"][0]["actor"], "owner");
 }
 
 #[tokio::test]
