@@ -276,3 +276,51 @@ async fn an_installed_but_invalid_license_keeps_the_window_shut() {
     )
     .await;
 }
+
+/// `POST /v1/license/refresh` fetches the license's renewal URL through the runtime and puts the answer in force.
+#[tokio::test]
+async fn refresh_renews_from_the_vendor() {
+    use licet_server::testkit::TestVendor;
+    let t = Local::start("justiam").await;
+    let s = &t.server;
+    // The vendor's renewal endpoint: answers whatever license the test puts in `answer`.
+    let answer = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let served = answer.clone();
+    let vendor_app = axum::Router::new().route(
+        "/renew",
+        axum::routing::get(move || {
+            let served = served.clone();
+            async move { served.lock().unwrap().clone() }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/renew", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, vendor_app).await.unwrap() });
+
+    let v1 = t.vendor.sign(
+        &TestVendor::with_renewal(t.vendor.claims("Hooli", 1, START, 30), &url),
+        Encoding::Compact,
+    );
+    let owner = json(s.install(&v1).await, 200).await["owner_token"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let o = s.with_token(Some(&owner));
+    let v2 = t.vendor.sign(
+        &TestVendor::with_renewal(t.vendor.claims("Hooli", 2, START, 365), &url),
+        Encoding::Compact,
+    );
+    *answer.lock().unwrap() = v2;
+    let st = json(o.req(Method::POST, "/v1/license/refresh").send().await.unwrap(), 200).await;
+    assert_eq!(st["days_remaining"], 365, "{st}");
+    assert_eq!(st["last_refresh"]["ok"], true, "{st}");
+    let renewed = st["license_fingerprint"].clone();
+
+    // The vendor answering with garbage keeps the license in force.
+    *answer.lock().unwrap() = "not a license".to_owned();
+    let res = o.req(Method::POST, "/v1/license/refresh").send().await.unwrap();
+    assert!(res.status().is_client_error() || res.status().is_server_error());
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["code"].is_string() && body["message"].is_string(), "{body}");
+    assert_eq!(s.status().await["license_fingerprint"], renewed);
+}
