@@ -1,17 +1,23 @@
-//! The activation request: a file this install signs with its own key (made at first start) so the vendor can
-//! tell it came from the install it names. Offline installs send it to the vendor and import the answer.
+//! The activation request: a file this install signs with its own Ed25519 key (made at first start) so the vendor
+//! can tell it came from the install it names. Offline installs carry it to the vendor and import the answer.
 //!
-//! Format: an armored compact JWS (EdDSA) whose payload names the install id, host fingerprint, current license
-//! fingerprint and products, and carries the install's public key as a JWK so the vendor can check the signature
-//! and pin the key for later requests.
+//! Wire format: licet-proto's `ActivationRequest` (vendor branch): an armored (`LICET ACTIVATION REQUEST`) compact
+//! JWS with header `{"alg":"EdDSA","typ":"licet-activation-request+jws"}` and payload `{v, install_id,
+//! fingerprint, license_fingerprint?, products?, created_at, nonce, public_key: {kty, crv, x}}`. Written here with
+//! licet-core's signer until licet-proto is on main; then `request` becomes `ActivationRequest { … }.sign(key)?
+//! .armored()`.
 
 use licet_core::{FileSigner, JwsSigner, UnixTime};
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
 use crate::service::{ActivationFile, AuditEntry, Identity, ServiceError, StatusView};
 
-pub const BEGIN: &str = "-----BEGIN LICET ACTIVATION REQUEST-----";
-pub const END: &str = "-----END LICET ACTIVATION REQUEST-----";
+pub const LABEL: &str = "LICET ACTIVATION REQUEST";
+pub const JWS_TYP: &str = "licet-activation-request+jws";
+
+fn internal(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Internal(e.to_string())
+}
 
 pub(crate) fn request(
     key: &FileSigner,
@@ -19,33 +25,36 @@ pub(crate) fn request(
     status: &StatusView,
     now: UnixTime,
 ) -> Result<ActivationFile, ServiceError> {
-    let payload = json!({
-        "typ": "licet-activation-request",
-        "v": 1,
-        "install_id": identity.install_id,
-        "fingerprint": identity.fingerprint,
-        "license_fingerprint": status.license_fingerprint,
-        "customer_id": status.customer.as_ref().map(|c| c.id.clone()),
-        "products": status.products,
-        "iat": now,
-        "install_key": key.key().public_key().to_jwk(key.kid()),
-    });
-    let bytes = serde_json::to_vec(&payload).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let jws = licet_core::issue::sign_payload(&bytes, key as &dyn JwsSigner)
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let mut body = String::from(BEGIN);
-    body.push('\n');
-    let chars: Vec<char> = jws.chars().collect();
-    for line in chars.chunks(64) {
-        body.extend(line);
-        body.push('\n');
+    let jwk = key.key().public_key().to_jwk(key.kid());
+    let mut nonce = [0u8; 16];
+    rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, &mut nonce).map_err(internal)?;
+    let mut payload = Map::new();
+    payload.insert("v".into(), json!(1));
+    payload.insert("install_id".into(), json!(identity.install_id));
+    payload.insert("fingerprint".into(), json!(identity.fingerprint));
+    if let Some(fp) = &status.license_fingerprint {
+        payload.insert("license_fingerprint".into(), json!(fp));
     }
-    body.push_str(END);
-    body.push('\n');
+    if !status.products.is_empty() {
+        payload.insert("products".into(), json!(status.products));
+    }
+    payload.insert("created_at".into(), json!(now));
+    payload.insert("nonce".into(), json!(hex::encode(nonce)));
+    payload.insert("public_key".into(), json!({"kty": jwk.kty, "crv": jwk.crv, "x": jwk.x}));
+    let header = json!({"alg": key.alg().as_str(), "typ": JWS_TYP}).to_string();
+    let body = serde_json::to_vec(&Value::Object(payload)).map_err(internal)?;
+    let compact = licet_core::issue::sign_raw(header.as_bytes(), &body, key as &dyn JwsSigner).map_err(internal)?;
+    let mut file = format!("-----BEGIN {LABEL}-----\n");
+    let chars: Vec<char> = compact.chars().collect();
+    for line in chars.chunks(64) {
+        file.extend(line);
+        file.push('\n');
+    }
+    file.push_str(&format!("-----END {LABEL}-----\n"));
     Ok(ActivationFile {
         filename: format!("licet-activation-{}.txt", identity.install_id),
         content_type: "text/plain; charset=utf-8".into(),
-        body,
+        body: file,
     })
 }
 

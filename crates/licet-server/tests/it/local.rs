@@ -117,7 +117,12 @@ async fn activation_request_is_signed_by_the_install() {
     assert_eq!(payload["install_id"], id["install_id"]);
     assert_eq!(payload["fingerprint"], id["fingerprint"]);
     // The signature checks out against the key the request carries.
-    let jwk: licet_core::Jwk = serde_json::from_value(payload["install_key"].clone()).unwrap();
+    let header: serde_json::Value = serde_json::Value::Object(jws.header_json().clone());
+    assert_eq!(header["typ"], "licet-activation-request+jws");
+    assert_eq!(payload["public_key"]["kty"], "OKP");
+    let mut jwk_json = payload["public_key"].clone();
+    jwk_json["alg"] = "EdDSA".into();
+    let jwk: licet_core::Jwk = serde_json::from_value(jwk_json).unwrap();
     let key = licet_core::PublicKey::from_jwk(&jwk).unwrap();
     assert!(key.verify(jws.signing_input(), jws.signature()));
     // The same key on every request (made once, at first start).
@@ -137,7 +142,8 @@ async fn activation_request_is_signed_by_the_install() {
             .payload(),
     )
     .unwrap();
-    assert_eq!(p2["install_key"], payload["install_key"]);
+    assert_eq!(p2["public_key"], payload["public_key"]);
+    assert_ne!(p2["nonce"], payload["nonce"]);
 }
 
 #[tokio::test]
