@@ -136,7 +136,14 @@ impl IntoResponse for ApiError {
             ApiError::Upstream(detail) => tracing::warn!(%detail, "renewal failed"),
             other => tracing::debug!(code = %other.body().code, "request refused"),
         }
-        (status, Json(self.body())).into_response()
+        let mut response = (status, Json(self.body())).into_response();
+        if matches!(self, ApiError::Unauthorized) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"licet\""),
+            );
+        }
+        response
     }
 }
 

@@ -16,6 +16,9 @@ use crate::service::{
 use crate::tokens_store::{audit_rejection, internal, mint_token, store_scope, token_info};
 use crate::view::{org_from_status, ViewExtras};
 
+/// Oldest snapshot the API shows without re-evaluating.
+const REEVALUATE_AFTER_SECONDS: i64 = 60;
+
 pub struct RuntimeService {
     runtime: Runtime,
     identity: Identity,
@@ -76,11 +79,17 @@ impl RuntimeService {
 
     async fn view(&self) -> Result<StatusView, ServiceError> {
         let now = self.runtime.clock().now();
-        // The status page is not the hot path: judge time at this very `now` (cheap, no signature work).
-        let snap = if self.runtime.snapshot().evaluated_at == now {
-            self.runtime.snapshot_full()
-        } else {
+        // The runtime's timer re-evaluates when the state is due to change; the API also does when that moment has
+        // passed, when the clock went back, or once a minute (cheap: no signature work), so that what the page shows
+        // is judged at about this `now` even without background tasks.
+        let snap = self.runtime.snapshot_full();
+        let stale = snap.next_change.is_some_and(|t| now >= t)
+            || now < snap.evaluated_at
+            || now.seconds().saturating_sub(snap.evaluated_at.seconds()) >= REEVALUATE_AFTER_SECONDS;
+        let snap = if stale {
             self.runtime.reevaluate().await.map_err(runtime_err)?
+        } else {
+            snap
         };
         let mut status = snap.instance.status.clone();
         let records = self.store().current_licenses().await.map_err(internal)?;

@@ -50,7 +50,9 @@ async fn first_install_window_then_roles() {
     assert_eq!(s.status().await["customer"]["name"], "Acme");
 
     // The window is closed: no token, no change, and no second owner token.
-    error(s.install(LIC3).await, 401, "unauthorized").await;
+    let res = s.install(LIC3).await;
+    assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"licet\"");
+    error(res, 401, "unauthorized").await;
     // An unknown token is refused, never treated as anonymous.
     error(s.with_token(Some("nope")).install(LIC3).await, 401, "unauthorized").await;
 
