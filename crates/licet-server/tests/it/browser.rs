@@ -90,7 +90,8 @@ impl Browser {
         );
         let url = format!("http://127.0.0.1:{port}");
         let mut last_err = String::new();
-        for _ in 0..100 {
+        // chromedriver needs a moment to listen, longer on a loaded CI machine: up to 30 s.
+        for _ in 0..300 {
             match ClientBuilder::new(HttpConnector::new())
                 .capabilities(caps.clone())
                 .connect(&url)
