@@ -25,6 +25,8 @@ enum Command {
     Issue(cmd::issue::Args),
     Inspect(cmd::inspect::Args),
     Verify(cmd::verify::Args),
+    Serve(cmd::serve::Args),
+    Token(cmd::token::Args),
 }
 
 /// The license was refused.
@@ -39,6 +41,8 @@ fn main() -> ExitCode {
         Command::Issue(args) => cmd::issue::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
+        Command::Token(args) => cmd::token::run(args),
     };
     match result {
         Ok(code) => code,

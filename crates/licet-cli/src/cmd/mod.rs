@@ -3,4 +3,6 @@
 pub mod inspect;
 pub mod issue;
 pub mod keygen;
+pub mod serve;
+pub mod token;
 pub mod verify;

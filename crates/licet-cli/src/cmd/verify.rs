@@ -50,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load_trust(paths: &[PathBuf], kid: Option<&str>) -> anyhow::Result<Keyring> {
+pub(crate) fn load_trust(paths: &[PathBuf], kid: Option<&str>) -> anyhow::Result<Keyring> {
     if kid.is_some() && paths.len() != 1 {
         bail!("--kid names the key of a single --trust PEM");
     }
