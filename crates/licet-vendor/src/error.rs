@@ -100,13 +100,13 @@ impl VendorError {
             | VendorError::ActivationRequestReplayed
             | VendorError::FingerprintNotRegistered { .. } => StatusCode::CONFLICT,
             VendorError::InvalidRequest(_)
+            | VendorError::SigningKey { .. }
             | VendorError::ActivationRequest(_)
             | VendorError::ActivationRequestStale { .. }
             | VendorError::ActivationRequestFromFuture => StatusCode::BAD_REQUEST,
             VendorError::AdminTokenRequired | VendorError::InstallCredentialInvalid => StatusCode::UNAUTHORIZED,
             VendorError::ActivationKeyMismatch(_) => StatusCode::FORBIDDEN,
-            VendorError::SigningKey { .. }
-            | VendorError::Sign(_)
+            VendorError::Sign(_)
             | VendorError::Database(_)
             | VendorError::Migrate(_)
             | VendorError::Corrupt(_)

@@ -50,7 +50,10 @@ pub struct FileKeys;
 
 impl FileKeys {
     fn read(path: &std::path::Path) -> Result<ed25519_dalek::SigningKey, VendorError> {
-        let pem = std::fs::read_to_string(path)?;
+        let pem = std::fs::read_to_string(path).map_err(|e| VendorError::SigningKey {
+            kid: path.display().to_string(),
+            message: format!("cannot read the key file: {e}"),
+        })?;
         ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|e| VendorError::SigningKey {
             kid: path.display().to_string(),
             message: format!("not an Ed25519 PKCS#8 PEM: {e}"),
