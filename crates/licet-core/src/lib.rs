@@ -20,3 +20,16 @@ pub use claims::{Audience, Binding, Claims, Customer, License, Limit, OrgEntitle
 pub use reason::Reason;
 pub use signature::VerifiedLicense;
 pub use time::UnixTime;
+
+// Lifecycle: what a verified license (or its absence) means for the install at `now`.
+pub mod binding;
+pub mod entitlement;
+pub mod lifecycle;
+pub mod policy;
+pub mod profiles;
+pub mod status;
+
+pub use entitlement::{Denied, Entitlements, FeatureSet, NameSet, OrgRule};
+pub use lifecycle::{evaluate, evaluate_org, Context, HighWater, LicenseInput};
+pub use policy::{Effect, Enforcement, Policy};
+pub use status::{Change, OrgStatus, State, Status};

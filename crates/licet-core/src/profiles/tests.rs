@@ -1,0 +1,504 @@
+use super::*;
+
+#[test]
+fn profiles_are_sound_and_found() {
+    for p in ALL {
+        assert!(p.problems().is_empty(), "{}: {:?}", p.name, p.problems());
+        assert_eq!(by_name(&p.name.to_uppercase()), Some(p));
+    }
+    assert_eq!(
+        names().collect::<Vec<_>>(),
+        ["liberty", "honeyframe", "sovereign", "nivq", "justiam"]
+    );
+    assert!(by_name("nope").is_none());
+}
+
+#[test]
+fn profiles_round_trip_through_serde() {
+    for p in ALL {
+        let json = serde_json::to_string(p).unwrap();
+        let back: Policy = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, p);
+    }
+}
+
+#[test]
+fn only_honeyframe_has_an_operator_switch() {
+    let with_switch: Vec<&str> = ALL
+        .iter()
+        .filter(|p| p.operator_switch.is_some())
+        .map(|p| p.name.as_ref())
+        .collect();
+    assert_eq!(with_switch, ["honeyframe"]);
+}
+
+// ------------------------------------------------- walks: one license from issue to well past grace, per profile
+
+use crate::lifecycle::tests::{claims, eval, verified, DAY, T0};
+use crate::lifecycle::{evaluate, Context, LicenseInput};
+use crate::reason::Reason;
+use crate::status::State;
+use crate::time::UnixTime;
+
+/// The license every walk uses: valid from T0 for 365 days, module `m`, feature `f`, 5 `users`.
+const EXP: i64 = T0 + 365 * DAY;
+
+/// One row: `at` (None: no license at all), then what the status and its entitlements must answer.
+struct Row {
+    at: Option<i64>,
+    state: State,
+    reason: Option<Reason>,
+    effect: Effect,
+    /// allows_write, allows_access (beyond sign-in + license endpoints), allows_module("m"), allows_feature("f")
+    write: bool,
+    access: bool,
+    module: bool,
+    feature: bool,
+    /// check_quota("users", 0): Ok, or the refusal's reason.
+    quota: Result<(), Reason>,
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn row(
+    at: Option<i64>,
+    state: State,
+    reason: Option<Reason>,
+    effect: Effect,
+    write: bool,
+    access: bool,
+    module: bool,
+    feature: bool,
+    quota: Result<(), Reason>,
+) -> Row {
+    Row {
+        at,
+        state,
+        reason,
+        effect,
+        write,
+        access,
+        module,
+        feature,
+        quota,
+    }
+}
+
+fn walk(policy: &Policy, rows: &[Row]) {
+    let mut c = claims(Some(T0), Some(EXP));
+    c.lic.products = vec!["m".into()];
+    c.lic.features = vec!["f".into()];
+    c.lic.limits = [("users".to_owned(), Limit::Count(5))].into();
+    let lic = verified(c);
+    let ctx = Context::default();
+    let mut last_rank = 0;
+    for r in rows {
+        let s = match r.at {
+            Some(at) => eval(policy, &ctx, &lic, at),
+            None => evaluate(policy, &ctx, LicenseInput::None, UnixTime(T0)),
+        };
+        let e = &s.entitlements;
+        let at =
+            r.at.map(|t| UnixTime(t).to_rfc3339())
+                .unwrap_or_else(|| "no license".into());
+        let got = (s.state, s.reason, s.effect(), e.allows_write(), e.allows_access());
+        let want = (r.state, r.reason, r.effect, r.write, r.access);
+        assert_eq!(
+            got, want,
+            "{} at {at}: (state, reason, effect, write, access)",
+            policy.name
+        );
+        assert_eq!(
+            (
+                e.allows_module("m"),
+                e.allows_feature("f"),
+                e.check_quota("users", 0).map_err(|d| d.reason())
+            ),
+            (r.module, r.feature, r.quota),
+            "{} at {at}: (module, feature, quota)",
+            policy.name
+        );
+        assert!(
+            !e.allows_module("other") || s.effect() == Effect::Unenforced,
+            "{} at {at}",
+            policy.name
+        );
+        if r.at.is_some() && s.state.is_licensed() {
+            let rank = s.state as u8;
+            assert!(rank >= last_rank, "{} at {at}: went back to {}", policy.name, s.state);
+            last_rank = rank;
+        }
+    }
+}
+
+use Effect::*;
+use State::*;
+const EXPIRED: Option<Reason> = Some(Reason::LicenseExpired);
+const NYV: Option<Reason> = Some(Reason::LicenseNotYetValid);
+
+#[test]
+fn liberty_walk() {
+    let unloaded = Err(Reason::QuotaExceeded);
+    walk(
+        &LIBERTY,
+        &[
+            row(
+                None,
+                Missing,
+                Some(Reason::LicenseMissing),
+                ModulesUnloaded,
+                true,
+                true,
+                false,
+                false,
+                unloaded,
+            ),
+            row(
+                Some(T0 - 1),
+                Invalid,
+                NYV,
+                ModulesUnloaded,
+                true,
+                true,
+                false,
+                false,
+                unloaded,
+            ),
+            row(Some(T0), Active, None, Full, true, true, true, true, Ok(())),
+            row(
+                Some(EXP - 30 * DAY - 1),
+                Active,
+                None,
+                Full,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            row(
+                Some(EXP - 30 * DAY),
+                ExpiringSoon,
+                None,
+                Full,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            row(Some(EXP - 1), ExpiringSoon, None, Full, true, true, true, true, Ok(())),
+            // "Grace period after expiry: Not implemented. exp is a hard limit."
+            row(
+                Some(EXP),
+                Expired,
+                EXPIRED,
+                ModulesUnloaded,
+                true,
+                true,
+                false,
+                true,
+                Ok(()),
+            ),
+            row(
+                Some(EXP + 1000 * DAY),
+                Expired,
+                EXPIRED,
+                ModulesUnloaded,
+                true,
+                true,
+                false,
+                true,
+                Ok(()),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn honeyframe_walk() {
+    walk(
+        &HONEYFRAME,
+        &[
+            // "installs without a license.json ... skip the gate entirely"
+            row(
+                None,
+                Missing,
+                Some(Reason::LicenseMissing),
+                Unenforced,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            row(
+                Some(T0 - 1),
+                Invalid,
+                NYV,
+                Locked,
+                false,
+                false,
+                false,
+                false,
+                Err(Reason::LicenseLocked),
+            ),
+            row(Some(T0), Active, None, Full, true, true, true, true, Ok(())),
+            row(Some(EXP - 1), Active, None, Full, true, true, true, true, Ok(())),
+            row(Some(EXP), Grace, EXPIRED, Banner, true, true, true, true, Ok(())),
+            row(
+                Some(EXP + 7 * DAY - 1),
+                Grace,
+                EXPIRED,
+                Banner,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            row(
+                Some(EXP + 7 * DAY),
+                Expired,
+                EXPIRED,
+                Locked,
+                false,
+                false,
+                false,
+                false,
+                Err(Reason::LicenseLocked),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn sovereign_walk() {
+    let ro = Err(Reason::LicenseReadOnly);
+    walk(
+        &SOVEREIGN,
+        &[
+            row(
+                None,
+                Missing,
+                Some(Reason::LicenseMissing),
+                ReadOnly,
+                false,
+                true,
+                false,
+                false,
+                ro,
+            ),
+            row(Some(T0), Active, None, Full, true, true, true, true, Ok(())),
+            row(
+                Some(EXP - 30 * DAY),
+                ExpiringSoon,
+                None,
+                Banner,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            row(Some(EXP), Grace, EXPIRED, Banner, true, true, true, true, Ok(())),
+            row(
+                Some(EXP + 7 * DAY - 1),
+                Grace,
+                EXPIRED,
+                Banner,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            // "Existing organizations remain readable; no writes, no new organizations, no new members."
+            row(
+                Some(EXP + 7 * DAY),
+                Expired,
+                EXPIRED,
+                ReadOnly,
+                false,
+                true,
+                true,
+                true,
+                ro,
+            ),
+            row(
+                Some(EXP + 1000 * DAY),
+                Expired,
+                EXPIRED,
+                ReadOnly,
+                false,
+                true,
+                true,
+                true,
+                ro,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn nivq_walk() {
+    let locked = Err(Reason::LicenseLocked);
+    walk(
+        &NIVQ,
+        &[
+            row(
+                None,
+                ActivationPending,
+                Some(Reason::ActivationPending),
+                Locked,
+                false,
+                false,
+                false,
+                false,
+                locked,
+            ),
+            row(Some(T0), Active, None, Full, true, true, true, true, Ok(())),
+            row(
+                Some(EXP - 30 * DAY - 1),
+                Active,
+                None,
+                Full,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            row(
+                Some(EXP - 30 * DAY),
+                ExpiringSoon,
+                None,
+                Banner,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            row(
+                Some(EXP),
+                Grace,
+                EXPIRED,
+                ReadOnly,
+                false,
+                true,
+                true,
+                true,
+                Err(Reason::LicenseReadOnly),
+            ),
+            row(
+                Some(EXP + 14 * DAY - 1),
+                Grace,
+                EXPIRED,
+                ReadOnly,
+                false,
+                true,
+                true,
+                true,
+                Err(Reason::LicenseReadOnly),
+            ),
+            row(
+                Some(EXP + 14 * DAY),
+                Expired,
+                EXPIRED,
+                Locked,
+                false,
+                false,
+                false,
+                false,
+                locked,
+            ),
+        ],
+    );
+}
+
+#[test]
+fn justiam_walk() {
+    walk(
+        &JUSTIAM,
+        &[
+            // Free tier: users unlimited overall (10 per tenant, 2 tenants), nothing else.
+            row(
+                None,
+                State::FreeTier,
+                None,
+                Effect::FreeTier,
+                true,
+                true,
+                false,
+                false,
+                Ok(()),
+            ),
+            row(Some(T0), Active, None, Full, true, true, true, true, Ok(())),
+            row(
+                Some(EXP - 30 * DAY - 1),
+                Active,
+                None,
+                Full,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            row(
+                Some(EXP - 30 * DAY),
+                ExpiringSoon,
+                None,
+                Banner,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            row(Some(EXP), Grace, EXPIRED, Banner, true, true, true, true, Ok(())),
+            row(
+                Some(EXP + 30 * DAY - 1),
+                Grace,
+                EXPIRED,
+                Banner,
+                true,
+                true,
+                true,
+                true,
+                Ok(()),
+            ),
+            // "New user creation is blocked. Existing users and logins continue to work."
+            row(
+                Some(EXP + 30 * DAY),
+                Expired,
+                EXPIRED,
+                CreationBlocked,
+                true,
+                true,
+                true,
+                true,
+                Err(Reason::LicenseExpired),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn justiam_expired_blocks_only_user_kinds() {
+    let mut c = claims(Some(T0), Some(EXP));
+    c.lic.limits = [
+        ("users".to_owned(), Limit::Unlimited),
+        ("api_keys".to_owned(), Limit::Count(3)),
+    ]
+    .into();
+    let s = eval(&JUSTIAM, &Context::default(), &verified(c), EXP + 31 * DAY);
+    assert_eq!(s.effect(), CreationBlocked);
+    assert_eq!(s.entitlements.check_quota("api_keys", 0), Ok(()));
+    assert!(s.entitlements.check_quota("users_per_tenant", 0).is_err());
+    assert!(
+        s.sentence.contains("New users, users_per_tenant cannot be created"),
+        "{}",
+        s.sentence
+    );
+}

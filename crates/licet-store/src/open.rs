@@ -1,0 +1,38 @@
+//! Picking a backend from a location string.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::connect::{sqlite_file, sqlite_url};
+use crate::error::{Result, StoreError};
+use crate::postgres::PgStore;
+use crate::sqlite::SqliteStore;
+use crate::store::Store;
+
+/// File name of the embedded database inside the data directory.
+pub const DATA_DIR_DB: &str = "licet.db";
+
+/// Opens `postgres://…` / `postgresql://…` on PostgreSQL, `sqlite:…` URLs and plain paths on SQLite.
+pub async fn open(location: &str) -> Result<Arc<dyn Store>> {
+    let location = location.trim();
+    if location.is_empty() {
+        return Err(StoreError::BadLocation(String::new()));
+    }
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        return Ok(Arc::new(PgStore::open(location, None).await?));
+    }
+    let opts = if location.starts_with("sqlite:") {
+        sqlite_url(location)?
+    } else {
+        sqlite_file(Path::new(location))
+    };
+    Ok(Arc::new(SqliteStore::open_with(opts).await?))
+}
+
+/// Opens (creating both if needed) `dir/licet.db`.
+pub async fn open_in_data_dir(dir: &Path) -> Result<Arc<dyn Store>> {
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+    Ok(Arc::new(SqliteStore::open(&dir.join(DATA_DIR_DB)).await?))
+}
