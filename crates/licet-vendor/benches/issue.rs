@@ -20,15 +20,30 @@ async fn setup(db: Db, dir: &std::path::Path) -> Vendor {
         admin_token: "bench-admin-token-000000".into(),
         ..VendorConfig::default()
     };
-    let vendor = Vendor::new(db, config, licet_vendor::clock::fixed_clock(UnixTime(1_750_000_000)), Box::new(FileKeys));
+    let vendor = Vendor::new(
+        db,
+        config,
+        licet_vendor::clock::fixed_clock(UnixTime(1_750_000_000)),
+        Box::new(FileKeys),
+    );
     let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
     let path = dir.join("bench-test-only.pem");
     std::fs::write(&path, key.to_pkcs8_pem(Default::default()).unwrap().as_bytes()).unwrap();
-    vendor.add_key("bench", &format!("file:{}", path.display()), "bench").await.unwrap();
+    vendor
+        .add_key("bench", &format!("file:{}", path.display()), "bench")
+        .await
+        .unwrap();
     vendor.activate_key("bench", "bench").await.unwrap();
     let now = vendor.now();
-    let customer = licet_vendor::Customer { id: "c".into(), name: "Bench Co".into(), email: None, created_at: now };
-    licet_vendor::store::customers::create(vendor.db(), &customer, "bench").await.unwrap();
+    let customer = licet_vendor::Customer {
+        id: "c".into(),
+        name: "Bench Co".into(),
+        email: None,
+        created_at: now,
+    };
+    licet_vendor::store::customers::create(vendor.db(), &customer, "bench")
+        .await
+        .unwrap();
     let entitlements: Entitlements = serde_json::from_value(serde_json::json!({
         "edition": "enterprise", "products": ["sso", "scim"], "features": ["audit_export"],
         "limits": {"users": 500}, "orgs": [{"id": "t1", "plan": "pro"}, {"id": "t2", "plan": "basic"}],
@@ -43,8 +58,12 @@ async fn setup(db: Db, dir: &std::path::Path) -> Vendor {
             fingerprints: vec![format!("LICET-FP-{i}")],
             domains: vec![],
         };
-        licet_vendor::store::installs::create(vendor.db(), &new, "bench", &format!("hash-{i}"), now, "bench").await.unwrap();
-        licet_vendor::store::entitlements::put(vendor.db(), &new.id, &entitlements, now, "bench").await.unwrap();
+        licet_vendor::store::installs::create(vendor.db(), &new, "bench", &format!("hash-{i}"), now, "bench")
+            .await
+            .unwrap();
+        licet_vendor::store::entitlements::put(vendor.db(), &new.id, &entitlements, now, "bench")
+            .await
+            .unwrap();
     }
     vendor
 }
@@ -84,7 +103,11 @@ fn env_usize(name: &str, default: usize) -> usize {
 async fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing and expects a quick run.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let total = if quick { 200 } else { env_usize("LICET_BENCH_LICENSES", 20_000) };
+    let total = if quick {
+        200
+    } else {
+        env_usize("LICET_BENCH_LICENSES", 20_000)
+    };
     let tasks = env_usize("LICET_BENCH_TASKS", 4);
     let dir = tempfile::tempdir().unwrap();
 
@@ -100,7 +123,10 @@ async fn main() {
             run("postgres", pg.clone(), total, 1).await;
             run("postgres", pg.clone(), total, tasks).await;
             if let Db::Postgres(pool) = pg.db() {
-                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(pool).await.unwrap();
+                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                    .execute(pool)
+                    .await
+                    .unwrap();
             }
         }
         Err(_) => println!("postgres   skipped: LICET_TEST_DATABASE_URL is not set"),

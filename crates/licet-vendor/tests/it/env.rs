@@ -37,7 +37,9 @@ macro_rules! both {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if let Some(env) = $crate::env::Env::new($crate::env::Backend::Postgres).await {
+                    let cleanup = env.cleanup();
                     ($body)(env).await;
+                    cleanup.run().await;
                 }
             }
         }
@@ -48,6 +50,22 @@ pub struct Env {
     pub vendor: Vendor,
     pub now: Arc<AtomicI64>,
     pub dir: tempfile::TempDir,
+    schema: Option<String>,
+}
+
+/// Drops a PostgreSQL test's schema once the test has passed (a failed test leaves it, to look at).
+pub struct Cleanup(Option<(Db, String)>);
+
+impl Cleanup {
+    pub async fn run(self) {
+        if let Some((Db::Postgres(pool), schema)) = self.0 {
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+    }
 }
 
 pub struct Reply {
@@ -69,6 +87,7 @@ impl Reply {
 impl Env {
     pub async fn new(backend: Backend) -> Option<Env> {
         let dir = tempfile::tempdir().unwrap();
+        let mut schema_name = None;
         let db = match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}", dir.path().join("vendor.db").display());
@@ -80,7 +99,9 @@ impl Env {
                     return None;
                 };
                 let schema = format!("licet_vendor_test_{}", uuid::Uuid::new_v4().simple());
-                Db::connect_postgres_schema(&url, &schema).await.unwrap()
+                let db = Db::connect_postgres_schema(&url, &schema).await.unwrap();
+                schema_name = Some(schema);
+                db
             }
         };
         let now = Arc::new(AtomicI64::new(T0));
@@ -94,9 +115,18 @@ impl Env {
         };
         let clock: licet_vendor::Clock = Arc::new(move || UnixTime(clock_now.load(Ordering::SeqCst)));
         let vendor = Vendor::new(db, config, clock, Box::new(FileKeys));
-        let env = Env { vendor, now, dir };
+        let env = Env {
+            vendor,
+            now,
+            dir,
+            schema: schema_name,
+        };
         env.add_key("k1", 1, true).await;
         Some(env)
+    }
+
+    pub fn cleanup(&self) -> Cleanup {
+        Cleanup(self.schema.clone().map(|s| (self.vendor.db().clone(), s)))
     }
 
     pub fn advance_days(&self, days: i64) {
