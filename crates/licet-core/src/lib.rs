@@ -11,15 +11,28 @@
 
 pub mod alg;
 pub mod claims;
+pub mod header;
+pub mod issue;
+pub mod json;
+pub mod keyring;
+pub mod keys;
 pub mod reason;
 pub mod signature;
 pub mod time;
+pub mod token;
+pub mod verify_error;
 
 pub use alg::{Alg, JwsSigner, SignError};
 pub use claims::{Audience, Binding, Claims, Customer, License, Limit, OrgEntitlement, Renewal, SchemaVersion};
+pub use header::Header;
+pub use issue::{issue, IssueError};
+pub use keyring::{Keyring, TrustedKey};
+pub use keys::{FileSigner, Jwk, KeyError, PrivateKey, PublicKey};
 pub use reason::Reason;
-pub use signature::VerifiedLicense;
+pub use signature::{read_unverified, UnverifiedToken, VerifiedLicense, Verifier};
 pub use time::UnixTime;
+pub use token::{Encoding, Jws, MAX_TOKEN_BYTES};
+pub use verify_error::VerifyError;
 
 // Lifecycle: what a verified license (or its absence) means for the install at `now`.
 pub mod binding;

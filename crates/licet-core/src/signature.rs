@@ -1,9 +1,24 @@
 //! Verification: the only place a [`VerifiedLicense`] is made.
 //!
-//! (Skeleton: the verifier itself lands with issue 2. The type and its accessors are fixed here so that the
-//! lifecycle can be written against them.)
+//! The order is fixed and each step refuses before the next one runs:
+//! 1. size limit, on the raw bytes;
+//! 2. codec (compact / flattened JSON / armored), strict base64url, strict header JSON;
+//! 3. header policy (alg, embedded keys, crit);
+//! 4. key selection by `kid`, alg pinned to the key;
+//! 5. signature over the canonical signing input;
+//! 6. only now the payload is read: strict JSON, `lic.schema` major, the claims schema;
+//! 7. issuer and audience against the verifier's configuration.
+//!
+//! Time (`nbf`/`exp`) and binding are not judged here; the lifecycle does that with a [`VerifiedLicense`]. A
+//! failed verification returns no claims. To *look* at a token without trusting it, use [`read_unverified`].
 
-use crate::claims::Claims;
+use serde_json::{Map, Value};
+
+use crate::claims::{Claims, SchemaVersion, SCHEMA_MAJOR};
+use crate::header::{self, Header};
+use crate::keyring::Keyring;
+use crate::token::{Encoding, Jws, MAX_TOKEN_BYTES};
+use crate::verify_error::VerifyError;
 
 /// A license whose signature checked out against a trusted key, whose header passed the policy, and whose
 /// issuer and audience match the verifier's configuration. Time and binding are *not* judged here: that is the
@@ -17,7 +32,6 @@ pub struct VerifiedLicense {
 
 impl VerifiedLicense {
     /// Only verification (and this crate's own tests) may call this.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn new(claims: Claims, kid: String, fingerprint: String) -> Self {
         VerifiedLicense {
             claims,
@@ -35,8 +49,131 @@ impl VerifiedLicense {
         &self.kid
     }
 
-    /// SHA-256 of the token as verified (lowercase hex): what audit logs and activation requests name.
+    /// SHA-256 of the canonical compact serialization (lowercase hex), the same whichever encoding was verified:
+    /// what audit logs and activation requests name.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
+}
+
+#[derive(Clone, Debug)]
+enum Expected {
+    Exactly(String),
+    NotChecked,
+}
+
+/// Verifies licenses against one vendor's keys, for one product. Build it once; `verify` parses no keys.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    keyring: Keyring,
+    issuer: Expected,
+    audience: Expected,
+    max_bytes: usize,
+}
+
+impl Verifier {
+    /// A product's verifier: the license's `iss` must equal `issuer` and its `aud` must contain `audience`.
+    pub fn new(keyring: Keyring, issuer: impl Into<String>, audience: impl Into<String>) -> Verifier {
+        Verifier {
+            keyring,
+            issuer: Expected::Exactly(issuer.into()),
+            audience: Expected::Exactly(audience.into()),
+            max_bytes: MAX_TOKEN_BYTES,
+        }
+    }
+
+    /// Vendor tooling only (`licet verify` without `--iss`/`--aud`): checks the signature and the format but
+    /// accepts any issuer and audience. A product must use [`Verifier::new`].
+    pub fn for_vendor_tooling(keyring: Keyring, issuer: Option<String>, audience: Option<String>) -> Verifier {
+        let expect = |v: Option<String>| v.map_or(Expected::NotChecked, Expected::Exactly);
+        Verifier {
+            keyring,
+            issuer: expect(issuer),
+            audience: expect(audience),
+            max_bytes: MAX_TOKEN_BYTES,
+        }
+    }
+
+    /// Lowers (or raises) the size limit from [`MAX_TOKEN_BYTES`].
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Verifier {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    /// Verifies a license in any of the three encodings.
+    pub fn verify(&self, input: &[u8]) -> Result<VerifiedLicense, VerifyError> {
+        let jws = Jws::decode(input, self.max_bytes)?;
+        let header = Header::from_map(jws.header_json())?;
+        let key =
+            self.keyring
+                .verify_signature(header.kid.as_deref(), header.alg, jws.signing_input(), jws.signature())?;
+        let claims = parse_claims(jws.payload())?;
+        if let Expected::Exactly(expected) = &self.issuer {
+            if claims.iss != *expected {
+                return Err(VerifyError::WrongIssuer {
+                    expected: expected.clone(),
+                    found: claims.iss,
+                });
+            }
+        }
+        if let Expected::Exactly(expected) = &self.audience {
+            if !claims.aud.contains(expected) {
+                return Err(VerifyError::WrongAudience {
+                    expected: expected.clone(),
+                    found: claims.aud.0,
+                });
+            }
+        }
+        Ok(VerifiedLicense::new(claims, key.kid().to_owned(), jws.fingerprint()))
+    }
+}
+
+/// Payload bytes → claims: strict JSON, then the schema major, then the typed claims.
+fn parse_claims(payload: &[u8]) -> Result<Claims, VerifyError> {
+    let map = header::parse_object("claims", payload)?;
+    check_schema_major(&map)?;
+    serde_json::from_value(Value::Object(map)).map_err(|e| VerifyError::InvalidClaims { detail: e.to_string() })
+}
+
+/// A newer major may have changed anything, so it is refused before the claims are read as schema 1.
+fn check_schema_major(map: &Map<String, Value>) -> Result<(), VerifyError> {
+    let Some(Value::String(text)) = map.get("lic").and_then(|lic| lic.get("schema")) else {
+        return Ok(()); // absent or mistyped: the typed parse reports it as invalid claims
+    };
+    match text.parse::<SchemaVersion>() {
+        Ok(v) if !v.is_supported() => Err(VerifyError::UnsupportedSchema {
+            found: v.to_string(),
+            supported: SCHEMA_MAJOR,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What a token says about itself, NOT verified: no signature was checked, nothing here may be trusted or acted
+/// on. For `licet inspect` and for showing an operator what they pasted.
+#[derive(Clone, Debug)]
+pub struct UnverifiedToken {
+    pub encoding: Encoding,
+    /// The protected header, as JSON, before the header policy.
+    pub header: Map<String, Value>,
+    /// The payload as strict JSON, or why it is not JSON.
+    pub payload: Result<Value, VerifyError>,
+    /// What the fingerprint would be if the token verified.
+    pub fingerprint: String,
+}
+
+/// Decodes a token without verifying it. The name says it: the result is not a license.
+pub fn read_unverified(input: &[u8]) -> Result<UnverifiedToken, VerifyError> {
+    let jws = Jws::decode(input, MAX_TOKEN_BYTES)?;
+    let payload = header::parse_object("claims", jws.payload()).map(Value::Object);
+    Ok(UnverifiedToken {
+        encoding: jws.encoding(),
+        header: jws.header_json().clone(),
+        payload,
+        fingerprint: jws.fingerprint(),
+    })
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod credential;
 pub mod db;
 pub mod error;
+pub mod hsm;
 pub mod model;
 mod routes;
 pub mod service;

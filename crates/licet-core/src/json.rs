@@ -1,0 +1,163 @@
+//! Strict JSON: a repeated member name anywhere in a document is an error, not "last one wins".
+//!
+//! RFC 7515 §5.2 and RFC 7519 §4 let a parser either reject duplicate names or keep the last; two verifiers that
+//! choose differently read two different licenses from the same bytes. licet rejects them, at any depth, while
+//! parsing (one pass over the input, building a `serde_json::Value`). serde_json's recursion limit stays on, so
+//! deeply nested input is an error, not a stack overflow.
+
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// Why a document is not strict JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonError {
+    #[error("member {0:?} appears more than once")]
+    DuplicateKey(String),
+    #[error("not JSON: {0}")]
+    Syntax(String),
+}
+
+const DUPLICATE_MARKER: &str = "licet-duplicate-key:";
+
+/// Parses `bytes` as one JSON value, rejecting duplicate member names at any depth and trailing data.
+pub fn parse_strict(bytes: &[u8]) -> Result<Value, JsonError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictValue.deserialize(&mut de).map_err(classify)?;
+    de.end().map_err(classify)?;
+    Ok(value)
+}
+
+/// Like [`parse_strict`], but the document must be an object.
+pub fn parse_strict_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError> {
+    match parse_strict(bytes)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(JsonError::Syntax("expected a JSON object".to_owned())),
+    }
+}
+
+fn classify(e: serde_json::Error) -> JsonError {
+    let text = e.to_string();
+    match text.strip_prefix(DUPLICATE_MARKER) {
+        // serde_json appends " at line L column C" to custom errors; keep only the member name.
+        Some(rest) => JsonError::DuplicateKey(rest.rsplit_once(" at line ").map_or(rest, |(k, _)| k).to_owned()),
+        None => JsonError::Syntax(text),
+    }
+}
+
+/// A seed that builds a `Value` exactly as serde_json would, except that maps refuse a second occurrence of a key.
+#[derive(Clone, Copy)]
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // Non-finite values cannot come out of a JSON text; map them to null like serde_json does.
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(v) = seq.next_element_seed(StrictValue)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!("{DUPLICATE_MARKER}{key}")));
+            }
+            let value = map.next_value_seed(StrictValue)?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_are_rejected_at_any_depth() {
+        assert_eq!(
+            parse_strict(br#"{"a":1,"a":2}"#),
+            Err(JsonError::DuplicateKey("a".into()))
+        );
+        assert_eq!(
+            parse_strict(br#"{"x":[{"lic":{"b":1,"b":1}}]}"#),
+            Err(JsonError::DuplicateKey("b".into()))
+        );
+        // Escaped spelling of the same name is the same name.
+        assert_eq!(
+            parse_strict(br#"{"iss":"a","\u0069ss":"b"}"#),
+            Err(JsonError::DuplicateKey("iss".into()))
+        );
+    }
+
+    #[test]
+    fn same_name_in_different_objects_is_fine() {
+        let v = parse_strict(br#"{"a":{"k":1},"b":{"k":2},"c":[1,2.5,null,true,"s"]}"#).unwrap();
+        assert_eq!(v["b"]["k"], 2);
+        assert_eq!(v["c"][1], 2.5);
+    }
+
+    #[test]
+    fn syntax_errors_and_trailing_data_are_syntax() {
+        assert!(matches!(parse_strict(b"{\"a\":1"), Err(JsonError::Syntax(_))));
+        assert!(matches!(parse_strict(b"{\"a\":1} x"), Err(JsonError::Syntax(_))));
+        assert!(matches!(parse_strict(b"\xff"), Err(JsonError::Syntax(_))));
+        assert!(matches!(parse_strict_object(b"[1]"), Err(JsonError::Syntax(_))));
+    }
+
+    #[test]
+    fn recursion_limit_stays_on() {
+        let deep = "[".repeat(10_000);
+        assert!(matches!(parse_strict(deep.as_bytes()), Err(JsonError::Syntax(_))));
+    }
+}

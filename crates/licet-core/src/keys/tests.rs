@@ -1,0 +1,106 @@
+use super::*;
+
+const RSA_1024_PUB: &str = include_str!("../../tests/vectors/keys/rsa1024-too-small-test-only.public.pem");
+const RSA_1024_PRIV: &str = include_str!("../../tests/vectors/keys/rsa1024-too-small-test-only.private.pem");
+const RSA_2048_PRIV: &str = include_str!("../../tests/vectors/keys/rs256-test-only.private.pem");
+
+fn keys() -> Vec<PrivateKey> {
+    vec![
+        PrivateKey::generate(Alg::EdDSA, &mut rand_core::OsRng).unwrap(),
+        PrivateKey::generate(Alg::ES256, &mut rand_core::OsRng).unwrap(),
+        PrivateKey::from_pkcs8_pem(RSA_2048_PRIV).unwrap(),
+    ]
+}
+
+#[test]
+fn pem_and_jwk_round_trip_for_every_alg() {
+    for key in keys() {
+        let alg = key.alg();
+        let again = PrivateKey::from_pkcs8_pem(&key.to_pkcs8_pem().unwrap()).unwrap();
+        assert_eq!(again.alg(), alg);
+        let public = key.public_key();
+        let pem = public.to_spki_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"));
+        let from_pem = PublicKey::from_spki_pem(&pem).unwrap();
+        let jwk = public.to_jwk("k1");
+        assert_eq!(
+            (jwk.kid.as_deref(), jwk.alg.as_deref(), jwk.use_.as_deref()),
+            (Some("k1"), Some(alg.as_str()), Some("sig"))
+        );
+        let from_jwk = PublicKey::from_jwk(&jwk).unwrap();
+        let sig = again.sign(b"msg").unwrap();
+        for k in [&public, &from_pem, &from_jwk] {
+            assert!(k.verify(b"msg", &sig), "{alg}");
+            assert!(!k.verify(b"msG", &sig), "{alg}");
+        }
+        assert_eq!(from_jwk.to_jwk("k1"), jwk);
+    }
+}
+
+#[test]
+fn small_rsa_keys_are_refused_in_every_form() {
+    assert!(matches!(
+        PublicKey::from_spki_pem(RSA_1024_PUB),
+        Err(KeyError::RsaTooSmall { bits: 1024 })
+    ));
+    assert!(matches!(
+        PrivateKey::from_pkcs8_pem(RSA_1024_PRIV),
+        Err(KeyError::RsaTooSmall { bits: 1024 })
+    ));
+    let big = PrivateKey::from_pkcs8_pem(RSA_2048_PRIV)
+        .unwrap()
+        .public_key()
+        .to_jwk("k");
+    let small_n = crate::token::b64url(&[0xc5; 128]);
+    let jwk = Jwk {
+        n: Some(small_n),
+        ..big
+    };
+    assert!(matches!(PublicKey::from_jwk(&jwk), Err(KeyError::RsaTooSmall { .. })));
+}
+
+#[test]
+fn jwk_with_private_material_or_wrong_use_is_refused() {
+    let key = PrivateKey::generate(Alg::EdDSA, &mut rand_core::OsRng).unwrap();
+    let mut jwk = key.public_key().to_jwk("k");
+    jwk.other.insert("d".into(), "AAAA".into());
+    assert!(matches!(
+        PublicKey::from_jwk(&jwk),
+        Err(KeyError::PrivateMaterial { .. })
+    ));
+    let mut jwk = key.public_key().to_jwk("k");
+    jwk.use_ = Some("enc".into());
+    assert!(matches!(PublicKey::from_jwk(&jwk), Err(KeyError::Jwk { .. })));
+}
+
+#[test]
+fn a_trusted_key_is_pinned_to_its_own_type() {
+    let ed = PrivateKey::generate(Alg::EdDSA, &mut rand_core::OsRng)
+        .unwrap()
+        .public_key();
+    assert!(matches!(
+        crate::keyring::TrustedKey::new("k", Alg::RS256, ed.clone()),
+        Err(KeyError::AlgKeyMismatch { .. })
+    ));
+    let mut jwk = ed.to_jwk("k");
+    jwk.alg = Some("HS256".into());
+    assert!(crate::keyring::TrustedKey::from_jwk(&jwk).is_err());
+    jwk.alg = None;
+    assert!(crate::keyring::TrustedKey::from_jwk(&jwk).is_err());
+}
+
+#[test]
+fn kids_are_short_and_printable() {
+    assert!(check_kid("vendor-2025".into()).is_ok());
+    for bad in ["", "has space", "new\nline", &"x".repeat(129)] {
+        assert!(check_kid(bad.to_owned()).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn a_public_pem_is_not_a_private_key_and_vice_versa() {
+    let key = PrivateKey::generate(Alg::EdDSA, &mut rand_core::OsRng).unwrap();
+    let public = key.public_key().to_spki_pem().unwrap();
+    assert!(PrivateKey::from_pkcs8_pem(&public).is_err());
+    assert!(PublicKey::from_spki_pem(&key.to_pkcs8_pem().unwrap()).is_err());
+}
