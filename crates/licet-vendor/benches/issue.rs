@@ -11,7 +11,7 @@ use std::time::Instant;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use licet_core::UnixTime;
 use licet_vendor::model::Entitlements;
-use licet_vendor::{Db, FileKeys, Vendor, VendorConfig};
+use licet_vendor::{Db, Keys, Vendor, VendorConfig};
 
 const INSTALLS: usize = 64;
 
@@ -24,7 +24,7 @@ async fn setup(db: Db, dir: &std::path::Path) -> Vendor {
         db,
         config,
         licet_vendor::clock::fixed_clock(UnixTime(1_750_000_000)),
-        Box::new(FileKeys),
+        Box::new(Keys::default()),
     );
     let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
     let path = dir.join("bench-test-only.pem");

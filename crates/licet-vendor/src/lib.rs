@@ -25,11 +25,11 @@ pub use error::VendorError;
 pub use model::{AuditEntry, Customer, Entitlements, Install, LicenseRecord, SigningKey};
 pub use routes::router;
 pub use service::Vendor;
-pub use signer::{FileKeys, KeyRef, SharedSigner, SignerSource};
+pub use signer::{KeyRef, Keys, SharedSigner, SignerSource};
 
 /// Connects to the database (migrating it), then serves the API and console on `config.listen` until Ctrl-C.
 pub async fn serve(config: VendorConfig) -> Result<(), VendorError> {
-    serve_with(config, Box::new(FileKeys)).await
+    serve_with(config, Box::new(Keys::default())).await
 }
 
 /// As [`serve`], with a signer source of the caller's (e.g. one that also opens HSM keys).

@@ -7,11 +7,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePublicKey};
-use ed25519_dalek::Signer as _;
-use licet_core::{Alg, JwsSigner, SignError};
+use licet_core::{Alg, FileSigner, JwsSigner, PrivateKey, SignError};
 
 use crate::error::VendorError;
+use crate::hsm::{HsmSigner, HsmToken, KeyLookup};
 use crate::model::SigningKey;
 
 pub type SharedSigner = Arc<dyn JwsSigner + Send + Sync>;
@@ -36,7 +35,7 @@ impl KeyRef {
     }
 }
 
-/// Opens signers for keys on record. The default opens `file:` keys; an HSM-backed source adds `pkcs11:`.
+/// Opens signers for keys on record.
 pub trait SignerSource: Send + Sync {
     fn open(&self, key: &SigningKey) -> Result<SharedSigner, VendorError>;
 
@@ -44,68 +43,100 @@ pub trait SignerSource: Send + Sync {
     fn describe(&self, reference: &KeyRef) -> Result<(Alg, String), VendorError>;
 }
 
-/// `file:` keys. Interim: Ed25519 only until licet-core's `FileSigner` (all three algs) lands with `trust`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct FileKeys;
+/// The default source: `file:` keys (PKCS#8 PEM, EdDSA/ES256/RS256, through licet-core's `FileSigner`), and
+/// `pkcs11:` keys when an HSM token is configured ([`Keys::with_hsm`]).
+#[derive(Clone, Debug, Default)]
+pub struct Keys {
+    hsm: Option<HsmToken>,
+}
 
-impl FileKeys {
-    fn read(path: &std::path::Path) -> Result<ed25519_dalek::SigningKey, VendorError> {
-        let pem = std::fs::read_to_string(path).map_err(|e| VendorError::SigningKey {
+impl Keys {
+    pub fn with_hsm(token: HsmToken) -> Self {
+        Keys { hsm: Some(token) }
+    }
+
+    fn read(path: &std::path::Path) -> Result<String, VendorError> {
+        std::fs::read_to_string(path).map_err(|e| VendorError::SigningKey {
             kid: path.display().to_string(),
             message: format!("cannot read the key file: {e}"),
-        })?;
-        ed25519_dalek::SigningKey::from_pkcs8_pem(&pem).map_err(|e| VendorError::SigningKey {
-            kid: path.display().to_string(),
-            message: format!("not an Ed25519 PKCS#8 PEM: {e}"),
+        })
+    }
+
+    fn token(&self, label: &str) -> Result<&HsmToken, VendorError> {
+        self.hsm.as_ref().ok_or_else(|| VendorError::SigningKey {
+            kid: label.to_owned(),
+            message: "this vendor server was started without an HSM (PKCS#11) module".into(),
         })
     }
 }
 
-impl SignerSource for FileKeys {
+fn unusable(kid: &str, e: impl std::fmt::Display) -> VendorError {
+    VendorError::SigningKey {
+        kid: kid.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+impl SignerSource for Keys {
     fn open(&self, key: &SigningKey) -> Result<SharedSigner, VendorError> {
-        match KeyRef::parse(&key.private_ref)? {
-            KeyRef::File(path) => Ok(Arc::new(Ed25519FileSigner {
-                kid: key.kid.clone(),
-                key: Self::read(&path)?,
-            })),
-            KeyRef::Pkcs11 { .. } => Err(pkcs11_unavailable(&key.kid)),
+        let signer: SharedSigner = match KeyRef::parse(&key.private_ref)? {
+            KeyRef::File(path) => {
+                Arc::new(FileSigner::from_pkcs8_pem(&key.kid, &Self::read(&path)?).map_err(|e| unusable(&key.kid, e))?)
+            }
+            KeyRef::Pkcs11 { label } => {
+                let hsm = HsmSigner::open(self.token(&label)?, &label, KeyLookup::Label)
+                    .map_err(|e| unusable(&key.kid, e))?;
+                Arc::new(Named {
+                    kid: key.kid.clone(),
+                    inner: hsm,
+                })
+            }
+        };
+        if signer.alg() != key.alg {
+            return Err(unusable(
+                &key.kid,
+                format!("the key is {}, the record says {}", signer.alg(), key.alg),
+            ));
         }
+        Ok(signer)
     }
 
     fn describe(&self, reference: &KeyRef) -> Result<(Alg, String), VendorError> {
         match reference {
             KeyRef::File(path) => {
-                let pem = Self::read(path)?
-                    .verifying_key()
-                    .to_public_key_pem(Default::default())
-                    .map_err(|e| VendorError::Corrupt(format!("public key PEM: {e}")))?;
-                Ok((Alg::EdDSA, pem))
+                let what = path.display().to_string();
+                let key = PrivateKey::from_pkcs8_pem(&Self::read(path)?).map_err(|e| unusable(&what, e))?;
+                let pem = key.public_key().to_spki_pem().map_err(|e| unusable(&what, e))?;
+                Ok((key.alg(), pem))
             }
-            KeyRef::Pkcs11 { label } => Err(pkcs11_unavailable(label)),
+            KeyRef::Pkcs11 { label } => {
+                let public = self
+                    .token(label)?
+                    .public_key(label, KeyLookup::Label)
+                    .map_err(|e| unusable(label, e))?;
+                Ok((public.alg, public.spki_pem))
+            }
         }
     }
 }
 
-fn pkcs11_unavailable(kid: &str) -> VendorError {
-    VendorError::SigningKey {
-        kid: kid.to_owned(),
-        message: "this vendor server was started without an HSM (PKCS#11) module".into(),
-    }
-}
-
-struct Ed25519FileSigner {
+/// An HSM key whose object label differs from the kid the vendor publishes.
+struct Named<S> {
     kid: String,
-    key: ed25519_dalek::SigningKey,
+    inner: S,
 }
 
-impl JwsSigner for Ed25519FileSigner {
+impl<S: JwsSigner> JwsSigner for Named<S> {
     fn alg(&self) -> Alg {
-        Alg::EdDSA
+        self.inner.alg()
     }
     fn kid(&self) -> &str {
         &self.kid
     }
     fn sign(&self, signing_input: &[u8]) -> Result<Vec<u8>, SignError> {
-        Ok(self.key.sign(signing_input).to_bytes().to_vec())
+        self.inner.sign(signing_input).map_err(|e| SignError {
+            kid: self.kid.clone(),
+            message: e.message,
+        })
     }
 }

@@ -7,10 +7,9 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use ed25519_dalek::pkcs8::{DecodePublicKey, EncodePrivateKey};
-use ed25519_dalek::Verifier as _;
-use licet_core::{Claims, UnixTime};
-use licet_vendor::{Db, FileKeys, Vendor, VendorConfig};
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use licet_core::{Claims, Keyring, TrustedKey, UnixTime, Verifier};
+use licet_vendor::{Db, Keys, Vendor, VendorConfig};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -114,7 +113,7 @@ impl Env {
             ..VendorConfig::default()
         };
         let clock: licet_vendor::Clock = Arc::new(move || UnixTime(clock_now.load(Ordering::SeqCst)));
-        let vendor = Vendor::new(db, config, clock, Box::new(FileKeys));
+        let vendor = Vendor::new(db, config, clock, Box::new(Keys::default()));
         let env = Env {
             vendor,
             now,
@@ -201,26 +200,30 @@ impl Env {
         credential
     }
 
-    /// The public PEM of `kid`, from the API.
-    pub async fn public_pem(&self, kid: &str) -> String {
-        self.admin("GET", &format!("/v1/keys/{kid}"), None).await.json()["public_pem"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    /// Verifies `token`'s signature with `kid`'s public key and returns its claims and header.
+    /// Verifies `token` with licet-core's verifier against every key the vendor lists (as a product's keyring
+    /// would), and returns its header and claims.
     pub async fn open(&self, token: &str) -> (Value, Claims) {
-        let parts: Vec<&str> = token.trim().split('.').collect();
-        assert_eq!(parts.len(), 3, "not compact: {token}");
-        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
-        let kid = header["kid"].as_str().unwrap();
-        let key = ed25519_dalek::VerifyingKey::from_public_key_pem(&self.public_pem(kid).await).unwrap();
-        let sig = ed25519_dalek::Signature::from_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap()).unwrap();
-        key.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
-            .expect("signature verifies");
-        let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
-        (header, claims)
+        let keys = self.admin("GET", "/v1/keys", None).await.json();
+        let trusted = keys
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                let alg = licet_core::Alg::from_jose(k["alg"].as_str().unwrap()).unwrap();
+                TrustedKey::from_spki_pem(k["kid"].as_str().unwrap(), alg, k["public_pem"].as_str().unwrap()).unwrap()
+            })
+            .collect();
+        let issuer = self.vendor.config().issuer.clone();
+        let verifier = Verifier::new(Keyring::new(trusted).unwrap(), issuer, "justiam");
+        let verified = verifier.verify(token.as_bytes()).expect("the license verifies");
+        assert_eq!(
+            verified.fingerprint(),
+            licet_core::token::fingerprint_of_compact(token.trim())
+        );
+        let header_b64 = token.trim().split('.').next().unwrap();
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header_b64).unwrap()).unwrap();
+        assert_eq!(header["kid"].as_str(), Some(verified.kid()));
+        (header, verified.claims().clone())
     }
 }
 

@@ -136,7 +136,7 @@ both!(no_active_key_refuses_to_issue, |env: Env| async move {
         db,
         env.vendor.config().clone(),
         licet_vendor::system_clock(),
-        Box::new(licet_vendor::FileKeys),
+        Box::new(licet_vendor::Keys::default()),
     );
     let err = fresh.issue("inst-1", "test").await.unwrap_err();
     assert_eq!(err.code(), "no_active_signing_key");
