@@ -1,6 +1,7 @@
 //! The vendor's operations, without HTTP: issue, renew, answer an activation request, manage keys. The routes
 //! and the benchmark call these.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use licet_core::{Audience, Claims, License, Renewal, SchemaVersion, UnixTime};
@@ -29,6 +30,10 @@ struct Inner {
     /// The active key's signer, opened once. Cleared when this process activates another key; a replica that
     /// did not make the change picks it up on restart (or on its next signing failure).
     active: RwLock<Option<(SigningKey, SharedSigner)>>,
+    /// Issue contexts by install id. Never trusted blindly: the issuing transaction compares the install's
+    /// revision with the cached one and the issue is redone from a fresh read when they differ, so a change made
+    /// by another process (or replica) is never missed.
+    contexts: RwLock<HashMap<String, Arc<IssueContext>>>,
 }
 
 impl Vendor {
@@ -40,6 +45,7 @@ impl Vendor {
                 clock,
                 keys,
                 active: RwLock::new(None),
+                contexts: RwLock::new(HashMap::new()),
             }),
         }
     }
@@ -111,11 +117,29 @@ impl Vendor {
     /// Issues a license for `install_id` from its current entitlements. Every issue bumps the install's
     /// sequence, is recorded with its fingerprint, and is audited under `actor`.
     pub async fn issue(&self, install_id: &str, actor: &str) -> Result<LicenseRecord, VendorError> {
-        let ctx = store::licenses::context(self.db(), install_id).await?;
-        self.issue_from(&ctx, actor).await
+        let cached = self.inner.contexts.read().ok().and_then(|c| c.get(install_id).cloned());
+        if let Some(ctx) = cached {
+            if let Some(license) = self.issue_from(&ctx, actor).await? {
+                return Ok(license);
+            }
+        }
+        // Not cached, or stale: read afresh. A change racing with every retry would starve the issue, so after a
+        // few rounds the error says so rather than looping.
+        for _ in 0..3 {
+            let ctx = Arc::new(store::licenses::context(self.db(), install_id).await?);
+            if let Ok(mut contexts) = self.inner.contexts.write() {
+                contexts.insert(install_id.to_owned(), ctx.clone());
+            }
+            if let Some(license) = self.issue_from(&ctx, actor).await? {
+                return Ok(license);
+            }
+        }
+        Err(VendorError::InvalidRequest(format!(
+            "install {install_id:?} changed during every attempt to issue; try again"
+        )))
     }
 
-    async fn issue_from(&self, ctx: &IssueContext, actor: &str) -> Result<LicenseRecord, VendorError> {
+    async fn issue_from(&self, ctx: &IssueContext, actor: &str) -> Result<Option<LicenseRecord>, VendorError> {
         let (key, signer) = self.active_signer().await?;
         let now = self.now();
         let mut claims = self.claims(ctx, now);
@@ -133,6 +157,11 @@ impl Vendor {
         if matches!(result, Err(VendorError::Sign(_))) {
             // An HSM session may have gone away: reopen on the next attempt.
             self.forget_signer();
+        }
+        if matches!(result, Err(VendorError::NotFound { .. })) {
+            if let Ok(mut contexts) = self.inner.contexts.write() {
+                contexts.remove(&ctx.install_id);
+            }
         }
         result
     }

@@ -68,6 +68,7 @@ CREATE TABLE issued_licenses (
     issued_at    BIGINT NOT NULL,
     exp          BIGINT,
     token        TEXT NOT NULL,
+    actor        TEXT NOT NULL,
     UNIQUE (install_id, sequence)
 );
 
@@ -87,3 +88,12 @@ CREATE TABLE audit_log (
     detail      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_log_install ON audit_log(install_id, id);
+
+-- Every issued license is audited by the database itself: a license row cannot exist without its audit entry,
+-- and issuing saves a round trip.
+CREATE TRIGGER issued_licenses_audit AFTER INSERT ON issued_licenses
+BEGIN
+    INSERT INTO audit_log (at, actor, action, install_id, detail)
+    VALUES (NEW.issued_at, NEW.actor, 'license.issue', NEW.install_id,
+            'sequence ' || NEW.sequence || ', kid ' || NEW.kid || ', fingerprint ' || NEW.fingerprint);
+END;

@@ -89,6 +89,11 @@ pub async fn update(
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        // The customer's name is in every license: its installs' next renewal must pick the change up.
+        sqlx::query("UPDATE installs SET revision = revision + 1 WHERE customer_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(AUDIT_INSERT)
             .bind(at.0)
             .bind(actor)

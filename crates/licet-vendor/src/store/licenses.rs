@@ -2,7 +2,7 @@
 
 use licet_core::{Binding, Customer, UnixTime};
 
-use super::{from_json, to_i64, to_u64, AUDIT_INSERT};
+use super::{from_json, to_i64, to_u64};
 use crate::db::{dispatch, Db};
 use crate::error::VendorError;
 use crate::model::{Entitlements, LicenseRecord};
@@ -68,7 +68,8 @@ pub struct Signed {
 
 /// Issues in one transaction: the sequence bump comes first, so that the write lock is taken before anything
 /// else and two issues for one install can never get the same sequence; then `sign(sequence)` runs, then the
-/// license and its audit entry are recorded. If anything fails, nothing is recorded and the sequence stays.
+/// license is recorded (a trigger writes its audit entry). If anything fails, nothing is recorded and the sequence
+/// stays. `Ok(None)`: the install's revision is no longer `ctx.revision` (the context is stale; reload, retry).
 pub async fn issue(
     db: &Db,
     ctx: &IssueContext,
@@ -76,20 +77,24 @@ pub async fn issue(
     at: UnixTime,
     actor: &str,
     sign: impl FnOnce(u64) -> Result<Signed, VendorError>,
-) -> Result<LicenseRecord, VendorError> {
+) -> Result<Option<LicenseRecord>, VendorError> {
     let revision = to_i64(ctx.revision, "revision")?;
     let record: LicenseRecord = dispatch!(db, pool => {
         let mut tx = pool.begin().await?;
-        let bumped: Option<(i64,)> =
-            sqlx::query_as("UPDATE installs SET sequence = sequence + 1 WHERE id = $1 RETURNING sequence")
-                .bind(&ctx.install_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let (sequence,) = bumped.ok_or_else(|| VendorError::not_found("install", &ctx.install_id))?;
+        let bumped: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE installs SET sequence = sequence + 1 WHERE id = $1 RETURNING sequence, revision",
+        )
+        .bind(&ctx.install_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (sequence, current) = bumped.ok_or_else(|| VendorError::not_found("install", &ctx.install_id))?;
+        if current != revision {
+            return Ok(None);
+        }
         let signed = sign(to_u64(sequence, "installs.sequence")?)?;
         sqlx::query(
-            "INSERT INTO issued_licenses (install_id, sequence, revision, kid, fingerprint, issued_at, exp, token) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO issued_licenses (install_id, sequence, revision, kid, fingerprint, issued_at, exp, token, \
+             actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&ctx.install_id)
         .bind(sequence)
@@ -99,16 +104,9 @@ pub async fn issue(
         .bind(at.0)
         .bind(signed.exp.map(|t| t.0))
         .bind(&signed.token)
+        .bind(actor)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(AUDIT_INSERT)
-            .bind(at.0)
-            .bind(actor)
-            .bind("license.issue")
-            .bind(&ctx.install_id)
-            .bind(format!("sequence {sequence}, kid {kid}, fingerprint {}", signed.fingerprint))
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         LicenseRecord {
             install_id: ctx.install_id.clone(),
@@ -121,7 +119,7 @@ pub async fn issue(
             token: signed.token,
         }
     });
-    Ok(record)
+    Ok(Some(record))
 }
 
 #[derive(sqlx::FromRow)]

@@ -174,3 +174,37 @@ both!(fan_out_one_license_names_every_tenant, |env: Env| async move {
     let ids: Vec<&str> = claims.lic.orgs.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, ["tenant-a", "tenant-b", "tenant-c"]);
 });
+
+both!(
+    a_change_made_by_another_replica_is_in_the_next_issue,
+    |env: Env| async move {
+        env.seed().await;
+        let a = env.vendor.clone();
+        let b = licet_vendor::Vendor::new(
+            env.vendor.db().clone(),
+            env.vendor.config().clone(),
+            licet_vendor::system_clock(),
+            Box::new(licet_vendor::Keys::default()),
+        );
+        a.issue("inst-1", "test").await.unwrap(); // `a` now holds the install's context in memory
+        let org: licet_core::OrgEntitlement = serde_json::from_value(json!({"id": "tenant-z"})).unwrap();
+        licet_vendor::store::entitlements::put_org(b.db(), "inst-1", &org, b.now(), "test")
+            .await
+            .unwrap();
+        let issued = a.issue("inst-1", "test").await.unwrap();
+        let (_, claims) = env.open(&issued.token).await;
+        assert!(claims.lic.orgs.iter().any(|o| o.id == "tenant-z"));
+        assert_eq!(issued.sequence, 2, "the stale attempt's sequence bump was rolled back");
+    }
+);
+
+both!(a_customer_rename_reaches_the_next_renewal, |env: Env| async move {
+    let credential = env.seed().await;
+    env.call("GET", "/v1/renew", Some(&credential), None, "").await;
+    env.admin("PATCH", "/v1/customers/acme", Some(json!({"name": "Acme Holdings"})))
+        .await;
+    let text = env.call("GET", "/v1/renew", Some(&credential), None, "").await.text;
+    let (_, claims) = env.open(&text).await;
+    assert_eq!(claims.lic.customer.name, "Acme Holdings");
+    assert_eq!(claims.lic.sequence, 2);
+});
