@@ -1,16 +1,13 @@
 //! The offline activation request: what an install that cannot reach the vendor exports, so that the vendor can
 //! answer it with a license file.
 //!
-//! The install makes an Ed25519 key on first start and signs every request with it, as a compact JWS whose payload
+//! The install makes an Ed25519 key on first start and signs every request with it, as a compact JWS (written and taken apart by licet-core's codec) whose payload
 //! names the key. The signature proves only that the sender holds that key; the vendor adds the identity check by
 //! recording the key the first time an install presents one and demanding the same key afterwards (trust on first
 //! use). So a request copied from one install cannot be edited, and another machine cannot speak for an install
 //! whose key is already on record.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use ed25519_dalek::Signature;
-use licet_core::{Alg, JwsSigner, UnixTime};
+use licet_core::{Alg, Jws, JwsSigner, UnixTime};
 use serde::{Deserialize, Serialize};
 
 use crate::armor;
@@ -68,17 +65,14 @@ impl ActivationRequest {
             alg: Alg::EdDSA.as_str().into(),
             typ: JWS_TYP.into(),
         };
-        let signing_input = format!("{}.{}", b64_json(&header)?, b64_json(self)?);
-        let signature = signer.sign(signing_input.as_bytes())?;
-        Ok(SignedActivationRequest {
-            compact: format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)),
-        })
+        let header = serde_json::to_vec(&header).map_err(|e| ProtoError::malformed(e.to_string()))?;
+        let payload = serde_json::to_vec(self).map_err(|e| ProtoError::malformed(e.to_string()))?;
+        let compact = licet_core::issue::sign_raw(&header, &payload, signer).map_err(|e| match e {
+            licet_core::IssueError::Sign(e) => ProtoError::Sign(e),
+            other => ProtoError::malformed(other.to_string()),
+        })?;
+        Ok(SignedActivationRequest { compact })
     }
-}
-
-fn b64_json<T: Serialize>(value: &T) -> Result<String, ProtoError> {
-    let json = serde_json::to_vec(value).map_err(|e| ProtoError::malformed(e.to_string()))?;
-    Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
 /// A signed request as carried in a file or an HTTP body, not yet verified.
@@ -120,17 +114,12 @@ impl SignedActivationRequest {
     /// Checks the header and that the signature verifies with the key the payload names. Says nothing about
     /// whether that key belongs to the install: the vendor compares it with the key on record.
     pub fn verify(&self) -> Result<VerifiedActivationRequest, ProtoError> {
-        let mut parts = self.compact.split('.');
-        let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-            return Err(ProtoError::malformed("not a compact JWS (three dot-separated parts)"));
-        };
-        let b64 = |part: &str, what: &str| {
-            URL_SAFE_NO_PAD
-                .decode(part)
-                .map_err(|_| ProtoError::malformed(format!("{what} is not base64url")))
-        };
-        let header: Header =
-            serde_json::from_slice(&b64(h64, "header")?).map_err(|e| ProtoError::malformed(format!("header: {e}")))?;
+        // licet-core's codec takes the JWS apart (strict JSON: duplicate members are refused); the policy here is
+        // the activation request's own: EdDSA, our `typ`, nothing else in the header.
+        let jws = Jws::decode(self.compact.as_bytes(), MAX_REQUEST_BYTES)
+            .map_err(|e| ProtoError::malformed(e.to_string()))?;
+        let header: Header = serde_json::from_value(serde_json::Value::Object(jws.header_json().clone()))
+            .map_err(|e| ProtoError::malformed(format!("header: {e}")))?;
         if header.alg != Alg::EdDSA.as_str() {
             return Err(ProtoError::AlgForbidden { alg: header.alg });
         }
@@ -140,20 +129,18 @@ impl SignedActivationRequest {
                 header.typ
             )));
         }
-        let request: ActivationRequest = serde_json::from_slice(&b64(p64, "payload")?)
-            .map_err(|e| ProtoError::malformed(format!("payload: {e}")))?;
+        let request: ActivationRequest =
+            serde_json::from_slice(jws.payload()).map_err(|e| ProtoError::malformed(format!("payload: {e}")))?;
         if request.v != FORMAT_VERSION {
             return Err(ProtoError::malformed(format!(
                 "format version {} is not {FORMAT_VERSION}",
                 request.v
             )));
         }
-        let key = request.public_key.verifying_key()?;
-        let signature = Signature::from_slice(&b64(s64, "signature")?).map_err(|_| ProtoError::BadSignature)?;
-        let signing_input_len = h64.len() + 1 + p64.len();
-        let signing_input = self.compact.get(..signing_input_len).ok_or(ProtoError::BadSignature)?;
-        key.verify_strict(signing_input.as_bytes(), &signature)
-            .map_err(|_| ProtoError::BadSignature)?;
+        let key = request.public_key.public_key()?;
+        if key.alg() != Alg::EdDSA || !key.verify(jws.signing_input(), jws.signature()) {
+            return Err(ProtoError::BadSignature);
+        }
         let key_thumbprint = request.public_key.thumbprint();
         Ok(VerifiedActivationRequest {
             request,

@@ -2,7 +2,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use ed25519_dalek::VerifyingKey;
+use licet_core::{Jwk, PublicKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -30,21 +30,28 @@ impl Ed25519Jwk {
         }
     }
 
-    /// The key, if this JWK is a well-formed Ed25519 public key (a valid curve point).
-    pub fn verifying_key(&self) -> Result<VerifyingKey, ProtoError> {
+    /// The key, if this JWK is a well-formed Ed25519 public key (a valid curve point). Parsed by licet-core, so
+    /// the install side's keys and the vendor's are read by one implementation.
+    pub fn public_key(&self) -> Result<PublicKey, ProtoError> {
         if self.kty != "OKP" || self.crv != "Ed25519" {
             return Err(ProtoError::malformed(format!(
                 "public_key is {}/{}, not OKP/Ed25519",
                 self.kty, self.crv
             )));
         }
-        let raw = URL_SAFE_NO_PAD
-            .decode(&self.x)
-            .map_err(|_| ProtoError::malformed("public_key.x is not base64url"))?;
-        let bytes: [u8; 32] = raw
-            .try_into()
-            .map_err(|_| ProtoError::malformed("public_key.x is not 32 bytes"))?;
-        VerifyingKey::from_bytes(&bytes).map_err(|_| ProtoError::malformed("public_key.x is not an Ed25519 point"))
+        let jwk = Jwk {
+            kty: self.kty.clone(),
+            kid: None,
+            alg: None,
+            use_: None,
+            crv: Some(self.crv.clone()),
+            x: Some(self.x.clone()),
+            y: None,
+            n: None,
+            e: None,
+            other: Default::default(),
+        };
+        PublicKey::from_jwk(&jwk).map_err(|e| ProtoError::malformed(format!("public_key: {e}")))
     }
 
     /// RFC 7638 thumbprint (SHA-256 over the canonical members, base64url): a stable name for the key, what the
@@ -76,18 +83,18 @@ mod tests {
             x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo".into(),
         };
         assert_eq!(jwk.thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
-        assert!(jwk.verifying_key().is_ok());
+        assert!(jwk.public_key().is_ok());
     }
 
     #[test]
     fn rejects_other_key_types_and_bad_lengths() {
         let mut jwk = Ed25519Jwk::from_public_key_bytes(&[7; 32]);
         jwk.crv = "X25519".into();
-        assert!(jwk.verifying_key().is_err());
+        assert!(jwk.public_key().is_err());
         let short = Ed25519Jwk {
             x: URL_SAFE_NO_PAD.encode([1u8; 31]),
             ..Ed25519Jwk::from_public_key_bytes(&[0; 32])
         };
-        assert!(short.verifying_key().is_err());
+        assert!(short.public_key().is_err());
     }
 }

@@ -34,6 +34,9 @@ struct Inner {
     /// revision with the cached one and the issue is redone from a fresh read when they differ, so a change made
     /// by another process (or replica) is never missed.
     contexts: RwLock<HashMap<String, Arc<IssueContext>>>,
+    /// SQLite has one writer at a time; concurrent issuing transactions would otherwise meet SQLITE_BUSY and
+    /// sleep in its busy handler (milliseconds). Queuing them here keeps the writer busy instead.
+    sqlite_writer: tokio::sync::Mutex<()>,
 }
 
 impl Vendor {
@@ -46,6 +49,7 @@ impl Vendor {
                 keys,
                 active: RwLock::new(None),
                 contexts: RwLock::new(HashMap::new()),
+                sqlite_writer: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -144,6 +148,10 @@ impl Vendor {
         let now = self.now();
         let mut claims = self.claims(ctx, now);
         let exp = claims.exp;
+        let _writer = match self.db() {
+            Db::Sqlite(_) => Some(self.inner.sqlite_writer.lock().await),
+            Db::Postgres(_) => None,
+        };
         let result = store::licenses::issue(self.db(), ctx, &key.kid, now, actor, |sequence| {
             claims.lic.sequence = sequence;
             let token = token::issue_compact(&claims, signer.as_ref())?;
