@@ -27,6 +27,8 @@ enum Command {
     Verify(cmd::verify::Args),
     Serve(cmd::serve::Args),
     Token(cmd::token::Args),
+    /// Vendor control plane commands.
+    Vendor(cmd::vendor::Args),
 }
 
 /// The license was refused.
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Serve(args) => cmd::serve::run(args),
         Command::Token(args) => cmd::token::run(args),
+        Command::Vendor(args) => cmd::vendor::run(args),
     };
     match result {
         Ok(code) => code,

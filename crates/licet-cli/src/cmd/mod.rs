@@ -5,4 +5,5 @@ pub mod issue;
 pub mod keygen;
 pub mod serve;
 pub mod token;
+pub mod vendor;
 pub mod verify;

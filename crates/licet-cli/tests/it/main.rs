@@ -3,3 +3,4 @@
 
 mod serve;
 mod vendor_flow;
+mod vendor_serve;
