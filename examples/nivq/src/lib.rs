@@ -123,7 +123,7 @@ pub async fn app(config: Config) -> Result<Router, licet_runtime::Error> {
 }
 
 async fn sign_in(State(app): State<Nivq>, Json(body): Json<Value>) -> Response {
-    let name = body["user"].as_str().unwrap_or_default();
+    let name = body.get("user").and_then(Value::as_str).unwrap_or_default();
     let Ok(mut db) = app.db.lock() else {
         return err(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal error.");
     };
@@ -230,7 +230,8 @@ async fn create_workspace(State(app): State<Nivq>, guard: LicenseGuard, Json(b):
     if let Err(e) = guard.quota("workspaces", db.workspaces.len() as u64) {
         return e.into_response();
     }
-    db.workspaces.push(b["name"].as_str().unwrap_or("workspace").to_owned());
+    db.workspaces
+        .push(b.get("name").and_then(Value::as_str).unwrap_or("workspace").to_owned());
     created(json!({ "workspaces": db.workspaces.len() }))
 }
 
@@ -252,8 +253,10 @@ async fn create_user(State(app): State<Nivq>, guard: LicenseGuard, Json(b): Json
     if let Err(e) = guard.quota("users", db.users.len() as u64) {
         return e.into_response();
     }
-    db.users
-        .push((b["user"].as_str().unwrap_or("user").to_owned(), "MEMBER"));
+    db.users.push((
+        b.get("user").and_then(Value::as_str).unwrap_or("user").to_owned(),
+        "MEMBER",
+    ));
     created(json!({ "users": db.users.len() }))
 }
 
