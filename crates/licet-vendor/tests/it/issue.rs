@@ -1,0 +1,210 @@
+//! Issuing: claims built from the entitlements, sequence bumped atomically, recorded and audited.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use licet_core::{Limit, UnixTime};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::both;
+use crate::env::{dearmor_license, Env, T0};
+
+both!(issue_builds_claims_from_entitlements, |env: Env| async move {
+    env.seed().await;
+    let r = env.admin("POST", "/v1/installs/inst-1/licenses", None).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let issued = r.json();
+    let token = issued["token"].as_str().unwrap();
+    assert_eq!(issued["sequence"], 1);
+    assert_eq!(issued["fingerprint"], hex::encode(Sha256::digest(token.as_bytes())));
+    assert_eq!(dearmor_license(issued["armored"].as_str().unwrap()), token);
+
+    let (header, claims) = env.open(token).await;
+    assert_eq!(
+        (header["alg"].as_str(), header["kid"].as_str()),
+        (Some("EdDSA"), Some("k1"))
+    );
+    assert_eq!(claims.iss, "acme-vendor");
+    assert!(claims.aud.contains("justiam"));
+    assert_eq!(claims.sub, "acme");
+    assert_eq!(claims.iat, UnixTime(T0));
+    assert_eq!(claims.exp, Some(UnixTime(T0).plus_days(365)));
+    let lic = &claims.lic;
+    assert_eq!(lic.customer.name, "Acme Corp");
+    assert_eq!(lic.binding.install_id.as_deref(), Some("inst-1"));
+    assert_eq!(lic.binding.fingerprints, ["LICET-FP-1"]);
+    assert_eq!(lic.binding.domains, ["*.acme.test"]);
+    assert_eq!(lic.edition.as_deref(), Some("enterprise"));
+    assert_eq!(lic.products, ["sso", "scim"]);
+    assert_eq!(lic.limits["tenants"], Limit::Unlimited);
+    assert_eq!(lic.limits["users"], Limit::Count(500));
+    assert_eq!(lic.max_orgs, Some(Limit::Count(10)));
+    assert_eq!(lic.orgs[0].plan.as_deref(), Some("pro"));
+    assert_eq!(lic.renewal.as_ref().unwrap().url, "https://vendor.test/v1/renew");
+    assert_eq!(lic.sequence, 1);
+
+    let second = env.admin("POST", "/v1/installs/inst-1/licenses", None).await.json();
+    assert_eq!(second["sequence"], 2);
+    assert_ne!(second["fingerprint"], issued["fingerprint"]);
+    let view = env.admin("GET", "/v1/installs/inst-1", None).await.json();
+    assert_eq!(view["sequence"], 2);
+    assert_eq!(view["license"]["sequence"], 2);
+    assert_eq!(view["license"]["exp"], json!(T0 + 365 * 86_400));
+
+    let audit = env.admin("GET", "/v1/audit?install_id=inst-1", None).await.json();
+    let issues: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "license.issue")
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(issues.len(), 2);
+    assert!(issues[0].contains("sequence 2") && issues[0].contains(second["fingerprint"].as_str().unwrap()));
+
+    let list = env.admin("GET", "/v1/installs/inst-1/licenses", None).await.json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert!(list[0].get("token").is_none(), "lists carry no tokens");
+
+    let file = env.admin("GET", "/v1/installs/inst-1/licenses/1/file", None).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("license-inst-1-1.lic"));
+    assert_eq!(dearmor_license(&file.text), token);
+    let latest = env.admin("GET", "/v1/installs/inst-1/licenses/latest/file", None).await;
+    assert_eq!(dearmor_license(&latest.text), second["token"].as_str().unwrap());
+    assert_eq!(
+        env.admin("GET", "/v1/installs/inst-1/licenses/9/file", None)
+            .await
+            .code(),
+        "license_not_found"
+    );
+});
+
+both!(perpetual_license_has_no_exp, |env: Env| async move {
+    env.seed().await;
+    env.admin(
+        "PUT",
+        "/v1/installs/inst-1/entitlements",
+        Some(json!({"edition": "starter"})),
+    )
+    .await;
+    let issued = env.admin("POST", "/v1/installs/inst-1/licenses", None).await.json();
+    assert!(issued.get("exp").is_none());
+    let (_, claims) = env.open(issued["token"].as_str().unwrap()).await;
+    assert_eq!(claims.exp, None);
+    assert!(claims.lic.orgs.is_empty());
+});
+
+both!(issue_refusals, |env: Env| async move {
+    assert_eq!(
+        env.admin("POST", "/v1/installs/ghost/licenses", None).await.code(),
+        "install_not_found"
+    );
+    env.admin("POST", "/v1/customers", Some(json!({"id": "c", "name": "C"})))
+        .await;
+    env.admin("POST", "/v1/installs", Some(json!({"id": "bare", "customer_id": "c"})))
+        .await;
+    let r = env.admin("POST", "/v1/installs/bare/licenses", None).await;
+    assert_eq!(
+        (r.status, r.code().as_str()),
+        (StatusCode::CONFLICT, "entitlements_missing")
+    );
+    let view = env.admin("GET", "/v1/installs/bare", None).await.json();
+    assert_eq!(view["sequence"], 0, "a refused issue does not bump the sequence");
+});
+
+both!(no_active_key_refuses_to_issue, |env: Env| async move {
+    // A second vendor on the same database, whose only key is not active.
+    env.seed().await;
+    let db = env.vendor.db().clone();
+    match &db {
+        licet_vendor::Db::Sqlite(p) => sqlx::query("UPDATE signing_keys SET active = FALSE")
+            .execute(p)
+            .await
+            .map(|_| ()),
+        licet_vendor::Db::Postgres(p) => sqlx::query("UPDATE signing_keys SET active = FALSE")
+            .execute(p)
+            .await
+            .map(|_| ()),
+    }
+    .unwrap();
+    let fresh = licet_vendor::Vendor::new(
+        db,
+        env.vendor.config().clone(),
+        licet_vendor::system_clock(),
+        Box::new(licet_vendor::Keys::default()),
+    );
+    let err = fresh.issue("inst-1", "test").await.unwrap_err();
+    assert_eq!(err.code(), "no_active_signing_key");
+});
+
+both!(concurrent_issues_get_distinct_sequences, |env: Env| async move {
+    env.seed().await;
+    let tasks: Vec<_> = (0..24)
+        .map(|_| {
+            let v = env.vendor.clone();
+            tokio::spawn(async move { v.issue("inst-1", "test").await.unwrap().sequence })
+        })
+        .collect();
+    let mut seen = BTreeSet::new();
+    for t in tasks {
+        assert!(seen.insert(t.await.unwrap()), "a sequence was handed out twice");
+    }
+    assert_eq!(seen, (1..=24).collect());
+});
+
+both!(fan_out_one_license_names_every_tenant, |env: Env| async move {
+    env.seed().await;
+    for t in ["tenant-b", "tenant-c"] {
+        let r = env
+            .admin(
+                "PUT",
+                &format!("/v1/installs/inst-1/entitlements/orgs/{t}"),
+                Some(json!({"id": t, "plan": "basic"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let issued = env.admin("POST", "/v1/installs/inst-1/licenses", None).await.json();
+    let (_, claims) = env.open(issued["token"].as_str().unwrap()).await;
+    let ids: Vec<&str> = claims.lic.orgs.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["tenant-a", "tenant-b", "tenant-c"]);
+});
+
+both!(
+    a_change_made_by_another_replica_is_in_the_next_issue,
+    |env: Env| async move {
+        env.seed().await;
+        let a = env.vendor.clone();
+        let b = licet_vendor::Vendor::new(
+            env.vendor.db().clone(),
+            env.vendor.config().clone(),
+            licet_vendor::system_clock(),
+            Box::new(licet_vendor::Keys::default()),
+        );
+        a.issue("inst-1", "test").await.unwrap(); // `a` now holds the install's context in memory
+        let org: licet_core::OrgEntitlement = serde_json::from_value(json!({"id": "tenant-z"})).unwrap();
+        licet_vendor::store::entitlements::put_org(b.db(), "inst-1", &org, b.now(), "test")
+            .await
+            .unwrap();
+        let issued = a.issue("inst-1", "test").await.unwrap();
+        let (_, claims) = env.open(&issued.token).await;
+        assert!(claims.lic.orgs.iter().any(|o| o.id == "tenant-z"));
+        assert_eq!(issued.sequence, 2, "the stale attempt's sequence bump was rolled back");
+    }
+);
+
+both!(a_customer_rename_reaches_the_next_renewal, |env: Env| async move {
+    let credential = env.seed().await;
+    env.call("GET", "/v1/renew", Some(&credential), None, "").await;
+    env.admin("PATCH", "/v1/customers/acme", Some(json!({"name": "Acme Holdings"})))
+        .await;
+    let text = env.call("GET", "/v1/renew", Some(&credential), None, "").await.text;
+    let (_, claims) = env.open(&text).await;
+    assert_eq!(claims.lic.customer.name, "Acme Holdings");
+    assert_eq!(claims.lic.sequence, 2);
+});

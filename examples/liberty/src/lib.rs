@@ -1,0 +1,228 @@
+//! Liberty (seed 000) as a licet example: an open framework whose bundled vendor connectors (`nomasx1`, `nomajde`,
+//! `nomaubl`) load only under a valid license naming them in its `connectors` claim (licet: `lic.products`).
+//!
+//! - The license comes from `LIBERTY_LICENSE_KEY`, else `[license] key` in `app.toml` (`${VAR}` expanded): the
+//!   runtime's env and config sources, in the LIBERTY profile's order.
+//! - It is checked at load and on reload (`POST /admin/reload`, or [`Liberty::reload`]), never per request: a
+//!   license that expires while the framework runs keeps its connectors until the next reload. A reload builds the
+//!   runtime afresh, exactly as a restart would.
+//! - A skipped connector's screens answer 404 and its menus are pruned; the rest of the framework is never gated.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use licet_core::{Reason, State as LicState, Verifier};
+use licet_runtime::{Clock, EnvFn, ModuleRegistry, Runtime, Snapshot};
+use licet_store::Store;
+use serde_json::{json, Value};
+
+/// The licensed connectors this build ships (Nomana-IT classifies them at build time).
+pub const LICENSED: [&str; 3] = ["nomasx1", "nomajde", "nomaubl"];
+/// An open connector: the operator's own SQL connector, never licensed.
+pub const OPEN_CONNECTOR: &str = "crm_sql";
+
+/// How the framework is started.
+#[derive(Clone)]
+pub struct Config {
+    /// Built from the public key embedded in the framework build (`liberty/licensing/public.pem`).
+    pub verifier: Verifier,
+    pub store: Arc<dyn Store>,
+    /// `config/app.toml`; its `[license] key` is the fallback source.
+    pub app_toml: Option<PathBuf>,
+    pub env: EnvFn,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// What the last load decided; requests read it and never re-check the license.
+pub struct Loaded {
+    pub runtime: Runtime,
+    pub snapshot: Arc<Snapshot>,
+    /// Set when the configured sources could not be read (e.g. `${LIBERTY_LICENSE_KEY}` unset).
+    pub config_error: Option<String>,
+    /// One line per licensed connector, in the manual's words.
+    pub lines: Vec<String>,
+}
+
+/// The framework: its configuration and the result of the last (re)load.
+#[derive(Clone)]
+pub struct Liberty {
+    config: Config,
+    loaded: Arc<ArcSwap<Loaded>>,
+}
+
+fn registry() -> ModuleRegistry {
+    let mut r = ModuleRegistry::new("connector");
+    for key in LICENSED {
+        r.register_with_routes(key, key, [format!("/screen/{key}")]);
+    }
+    r
+}
+
+async fn load(config: &Config) -> Result<Loaded, licet_runtime::Error> {
+    let build = |with_toml: bool| {
+        let mut b = Runtime::builder(
+            licet_core::profiles::LIBERTY,
+            config.verifier.clone(),
+            config.store.clone(),
+        )
+        .clock(config.clock.clone())
+        .env(config.env.clone())
+        .modules(registry())
+        // Checked at load only: no timers, no renewal.
+        .without_background_tasks();
+        if let (true, Some(path)) = (with_toml, &config.app_toml) {
+            b = b.config_file(path.clone());
+        }
+        b.build()
+    };
+    let (runtime, config_error) = match build(true).await {
+        Ok(rt) => (rt, None),
+        // "Without a license, the framework refuses to start. | No": an unreadable source means no license.
+        Err(e @ licet_runtime::Error::Config { .. }) => {
+            tracing::error!("License not loaded: {e}");
+            (build(false).await?, Some(e.to_string()))
+        }
+        Err(e) => return Err(e),
+    };
+    let lines = runtime
+        .module_decisions()
+        .into_iter()
+        .map(|d| match d.skipped {
+            None => format!("Loaded licensed connector {}", d.name),
+            Some(_) => format!("Skipping licensed connector {} — no valid license", d.name),
+        })
+        .collect::<Vec<_>>();
+    for line in &lines {
+        tracing::info!("{line}");
+    }
+    let snapshot = runtime.snapshot_full();
+    match snapshot.instance.status.reason {
+        Some(Reason::LicenseBadSignature) => tracing::error!("License signature invalid."),
+        Some(Reason::LicenseExpired) => tracing::error!("License expired."),
+        _ => {}
+    }
+    Ok(Loaded {
+        runtime,
+        snapshot,
+        config_error,
+        lines,
+    })
+}
+
+impl Liberty {
+    /// Starts the framework: reads the license once and decides every connector.
+    pub async fn start(config: Config) -> Result<Liberty, licet_runtime::Error> {
+        let loaded = load(&config).await?;
+        Ok(Liberty {
+            config,
+            loaded: Arc::new(ArcSwap::from_pointee(loaded)),
+        })
+    }
+
+    /// Re-reads the sources and decides every connector again, as a restart would.
+    pub async fn reload(&self) -> Result<(), licet_runtime::Error> {
+        let next = load(&self.config).await?;
+        self.loaded.store(Arc::new(next));
+        Ok(())
+    }
+
+    pub fn loaded(&self) -> Arc<Loaded> {
+        self.loaded.load_full()
+    }
+
+    fn connector_loaded(&self, key: &str) -> bool {
+        key == OPEN_CONNECTOR || self.loaded.load().runtime.module_active(key)
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/health", get(|| async { "ok" }))
+            .route("/api/license", get(license))
+            .route("/api/menus", get(menus))
+            .route("/api/connectors", get(connectors))
+            .route("/screen/{connector}/{screen}", get(screen))
+            .route("/admin/reload", post(reload))
+            .with_state(self.clone())
+    }
+}
+
+/// `Liberty::start` then its router.
+pub async fn app(config: Config) -> Result<Router, licet_runtime::Error> {
+    Ok(Liberty::start(config).await?.router())
+}
+
+/// The reason in the manual's words ("expired, wrong audience, bad signature"), then the code and the sentence.
+fn reason_words(reason: Reason) -> &'static str {
+    match reason {
+        Reason::LicenseExpired => "expired",
+        Reason::LicenseWrongAudience => "wrong audience",
+        Reason::LicenseBadSignature => "bad signature",
+        Reason::LicenseMissing => "no license",
+        Reason::LicenseNotYetValid => "not yet valid",
+        Reason::LicenseWrongIssuer => "wrong issuer",
+        _ => "invalid license",
+    }
+}
+
+async fn license(State(app): State<Liberty>) -> Json<Value> {
+    let loaded = app.loaded();
+    let st = &loaded.snapshot.instance.status;
+    if matches!(st.state, LicState::Active | LicState::ExpiringSoon) {
+        let connectors: Vec<&str> = st.products().iter().collect();
+        return Json(json!({
+            "valid": true,
+            "subject": loaded.snapshot.instance.license.as_ref().map(|l| l.claims().sub.clone()),
+            "expires_at": st.expires_at.map(|t| t.to_rfc3339()),
+            "connectors": connectors,
+        }));
+    }
+    let reason = st.reason.unwrap_or(Reason::LicenseInvalid);
+    let message = loaded.config_error.clone().unwrap_or_else(|| st.sentence.clone());
+    Json(json!({ "valid": false, "reason": reason_words(reason), "code": reason.code(), "message": message }))
+}
+
+async fn connectors(State(app): State<Liberty>) -> Json<Value> {
+    let loaded = app.loaded();
+    let list: Vec<Value> = LICENSED
+        .iter()
+        .zip(&loaded.lines)
+        .map(|(key, line)| json!({ "key": key, "loaded": app.connector_loaded(key), "log": line }))
+        .collect();
+    Json(json!({ "licensed": list, "open": [OPEN_CONNECTOR] }))
+}
+
+/// The open framework's menus, plus one per loaded licensed connector; the others are pruned.
+async fn menus(State(app): State<Liberty>) -> Json<Value> {
+    let mut menus = vec![
+        json!({ "id": "dashboards", "screen": "/screen/crm_sql/dashboards" }),
+        json!({ "id": "nomaflow", "screen": "/screen/crm_sql/jobs" }),
+    ];
+    for key in LICENSED.iter().filter(|k| app.connector_loaded(k)) {
+        menus.push(json!({ "id": key, "screen": format!("/screen/{key}/security_users") }));
+    }
+    Json(json!(menus))
+}
+
+async fn screen(State(app): State<Liberty>, Path((connector, screen)): Path<(String, String)>) -> Response {
+    if !app.connector_loaded(&connector) {
+        return (StatusCode::NOT_FOUND, Json(json!({ "code": "not_found" }))).into_response();
+    }
+    Json(json!({ "connector": connector, "screen": screen, "rows": [] })).into_response()
+}
+
+async fn reload(State(app): State<Liberty>) -> Response {
+    match app.reload().await {
+        Ok(()) => license(State(app)).await.into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "code": e.code(), "message": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
