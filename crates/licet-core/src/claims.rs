@@ -377,9 +377,8 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("missing field `customer`"));
-        let org_without_id = claims(&format!(
-            r#""iss":"v","sub":"s","aud":"p","iat":1,"lic":{{"schema":"1.0","customer":{{"id":"c","name":"C"}},"orgs":[{{"plan":"x"}}]}}"#
-        ));
+        let org_lic = r#"{"schema":"1.0","customer":{"id":"c","name":"C"},"orgs":[{"plan":"x"}]}"#;
+        let org_without_id = claims(&format!(r#""iss":"v","sub":"s","aud":"p","iat":1,"lic":{org_lic}"#));
         assert!(org_without_id.unwrap_err().to_string().contains("missing field `id`"));
         assert!(claims(&format!(r#""iss":"v","sub":"s","aud":7,"iat":1,"lic":{lic}"#)).is_err());
         assert!(serde_json::from_str::<Claims>("[1,2]").is_err());

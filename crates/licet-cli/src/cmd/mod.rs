@@ -4,5 +4,6 @@ pub mod inspect;
 pub mod issue;
 pub mod keygen;
 pub mod serve;
+pub mod status;
 pub mod token;
 pub mod verify;
