@@ -26,6 +26,7 @@ enum Command {
     Inspect(cmd::inspect::Args),
     Verify(cmd::verify::Args),
     Serve(cmd::serve::Args),
+    Status(cmd::status::Args),
     Token(cmd::token::Args),
     /// Vendor control plane commands.
     Vendor(cmd::vendor::Args),
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Serve(args) => cmd::serve::run(args),
+        Command::Status(args) => cmd::status::run(args),
         Command::Token(args) => cmd::token::run(args),
         Command::Vendor(args) => cmd::vendor::run(args),
     };

@@ -11,6 +11,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::time::UnixTime;
 
+mod de;
+
 /// The highest `lic.schema` major version this build understands.
 pub const SCHEMA_MAJOR: u32 = 1;
 /// The minor version this build writes.
@@ -19,7 +21,8 @@ pub const SCHEMA_MINOR: u32 = 0;
 /// Unknown members, kept so that re-serialization and `inspect` show them, but never acted upon.
 pub type Extra = BTreeMap<String, serde_json::Value>;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `Deserialize` is hand-written (`claims/de.rs`): unknown members go to `extra` without serde's flatten buffer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Claims {
     /// Issuer: the vendor identity. Checked against the verifier's configuration.
     pub iss: String,
@@ -65,21 +68,34 @@ impl Serialize for Audience {
 
 impl<'de> Deserialize<'de> for Audience {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum OneOrMany {
-            One(String),
-            Many(Vec<String>),
+        // A visitor rather than `#[serde(untagged)]`, which buffers the value before trying each shape.
+        struct AudienceVisitor;
+        impl<'de> serde::de::Visitor<'de> for AudienceVisitor {
+            type Value = Audience;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or an array of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Audience, E> {
+                Ok(Audience(vec![v.to_owned()]))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Audience, E> {
+                Ok(Audience(vec![v]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Audience, A::Error> {
+                let mut all = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(16));
+                while let Some(a) = seq.next_element::<String>()? {
+                    all.push(a);
+                }
+                Ok(Audience(all))
+            }
         }
-        Ok(match OneOrMany::deserialize(d)? {
-            OneOrMany::One(a) => Audience(vec![a]),
-            OneOrMany::Many(a) => Audience(a),
-        })
+        d.deserialize_any(AudienceVisitor)
     }
 }
 
 /// The `lic` object: what the license grants and to whom.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `Deserialize` is hand-written (`claims/de.rs`): unknown members go to `extra` without serde's flatten buffer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct License {
     pub schema: SchemaVersion,
     pub customer: Customer,
@@ -253,7 +269,8 @@ impl<'de> Deserialize<'de> for Limit {
 }
 
 /// One organization's (tenant's, workspace's) own entitlement, with its own window.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// `Deserialize` is hand-written (`claims/de.rs`): unknown members go to `extra` without serde's flatten buffer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrgEntitlement {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -318,5 +335,56 @@ mod tests {
         assert_eq!(c.extra.get("future"), Some(&serde_json::Value::Bool(true)));
         assert!(c.lic.extra.contains_key("new_thing"));
         assert!(c.lic.binding.is_unbound());
+    }
+
+    #[test]
+    fn hand_written_deserialize_keeps_unknown_members_at_every_level_and_round_trips() {
+        let json = r#"{"iss":"v","sub":"s","aud":["p","q"],"iat":1,"exp":null,"x-top":{"a":[1,"b"]},
+            "lic":{"schema":"1.2","customer":{"id":"c","name":"C"},"x-lic":"kept","max_orgs":"unlimited",
+              "orgs":[{"id":"o1","x-org":3,"valid_until":9,"limits":{"users":5}}],"edition":null}}"#;
+        let c: Claims = serde_json::from_str(json).unwrap();
+        assert_eq!(c.extra["x-top"]["a"][1], "b");
+        assert_eq!(c.lic.extra["x-lic"], "kept");
+        assert_eq!(c.lic.orgs[0].extra["x-org"], 3);
+        assert_eq!(c.lic.orgs[0].valid_until, Some(UnixTime(9)));
+        assert_eq!(c.lic.orgs[0].limits["users"], Limit::Count(5));
+        assert_eq!(c.lic.max_orgs, Some(Limit::Unlimited));
+        assert_eq!((c.exp, c.lic.edition.as_deref(), c.lic.sequence), (None, None, 0));
+        assert_eq!(c.aud, Audience(vec!["p".into(), "q".into()]));
+        // Unknown members survive re-serialization, at the same level.
+        let again: serde_json::Value = serde_json::to_value(&c).unwrap();
+        assert_eq!(again["lic"]["orgs"][0]["x-org"], 3);
+        assert_eq!(serde_json::from_value::<Claims>(again).unwrap(), c);
+    }
+
+    #[test]
+    fn hand_written_deserialize_refuses_duplicates_missing_members_and_wrong_shapes() {
+        let lic = r#"{"schema":"1.0","customer":{"id":"c","name":"C"}}"#;
+        let claims = |body: &str| serde_json::from_str::<Claims>(&format!("{{{body}}}"));
+        assert!(claims(&format!(r#""iss":"v","sub":"s","aud":"p","iat":1,"lic":{lic}"#)).is_ok());
+        let dup_known = claims(&format!(
+            r#""iss":"v","iss":"w","sub":"s","aud":"p","iat":1,"lic":{lic}"#
+        ));
+        assert!(dup_known.unwrap_err().to_string().contains("duplicate field `iss`"));
+        let dup_unknown = claims(&format!(
+            r#""iss":"v","sub":"s","aud":"p","iat":1,"x":1,"x":2,"lic":{lic}"#
+        ));
+        assert!(dup_unknown.unwrap_err().to_string().contains("duplicate field `x`"));
+        let missing = claims(&format!(r#""iss":"v","aud":"p","iat":1,"lic":{lic}"#));
+        assert!(missing.unwrap_err().to_string().contains("missing field `sub`"));
+        let no_customer = claims(r#""iss":"v","sub":"s","aud":"p","iat":1,"lic":{"schema":"1.0"}"#);
+        assert!(no_customer
+            .unwrap_err()
+            .to_string()
+            .contains("missing field `customer`"));
+        let org_lic = r#"{"schema":"1.0","customer":{"id":"c","name":"C"},"orgs":[{"plan":"x"}]}"#;
+        let org_without_id = claims(&format!(r#""iss":"v","sub":"s","aud":"p","iat":1,"lic":{org_lic}"#));
+        assert!(org_without_id.unwrap_err().to_string().contains("missing field `id`"));
+        assert!(claims(&format!(r#""iss":"v","sub":"s","aud":7,"iat":1,"lic":{lic}"#)).is_err());
+        assert!(serde_json::from_str::<Claims>("[1,2]").is_err());
+        assert!(
+            serde_json::from_str::<License>(r#"{"schema":"1.0","customer":{"id":"c","name":"C"},"sequence":-1}"#)
+                .is_err()
+        );
     }
 }

@@ -205,7 +205,7 @@ impl<'de> Visitor<'de> for StrictCheck {
 }
 
 /// A member name, borrowed from the input when it has no escapes.
-struct KeySeed;
+pub(crate) struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Cow<'de, str>;

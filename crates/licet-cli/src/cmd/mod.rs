@@ -4,6 +4,7 @@ pub mod inspect;
 pub mod issue;
 pub mod keygen;
 pub mod serve;
+pub mod status;
 pub mod token;
 pub mod vendor;
 pub mod verify;

@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod serve;
+mod status;
 mod vendor_flow;
 mod vendor_serve;

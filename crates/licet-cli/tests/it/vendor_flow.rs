@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn licet(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn licet(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_licet"))
         .current_dir(dir)
         .args(args)
@@ -12,7 +12,7 @@ fn licet(dir: &Path, args: &[&str]) -> Output {
 }
 
 #[track_caller]
-fn ok(out: &Output) -> String {
+pub(crate) fn ok(out: &Output) -> String {
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout.clone()).unwrap()
 }
@@ -28,7 +28,7 @@ features = ["sso"]
 limits = { users = 50, tenants = "unlimited" }
 "#;
 
-fn setup(alg: &str, kid: &str) -> tempfile::TempDir {
+pub(crate) fn setup(alg: &str, kid: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     ok(&licet(
         dir.path(),
