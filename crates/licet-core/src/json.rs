@@ -5,6 +5,7 @@
 //! parsing (one pass over the input, building a `serde_json::Value`). serde_json's recursion limit stays on, so
 //! deeply nested input is an error, not a stack overflow.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -35,6 +36,26 @@ pub fn parse_strict_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError
         Value::Object(map) => Ok(map),
         _ => Err(JsonError::Syntax("expected a JSON object".to_owned())),
     }
+}
+
+/// Why a document could not be read as a `T`, strictly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StrictError {
+    #[error(transparent)]
+    Json(#[from] JsonError),
+    /// Well-formed strict JSON that is not a `T`.
+    #[error("{0}")]
+    Shape(String),
+}
+
+/// Deserializes `bytes` straight into `T`, after a checking pass that refuses duplicate members at any depth and
+/// builds nothing (keys are borrowed from the input where they have no escapes). This is the fast path for
+/// claims: no intermediate `Value` tree.
+pub fn from_slice_strict<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StrictError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    StrictCheck.deserialize(&mut de).map_err(classify)?;
+    de.end().map_err(classify)?;
+    serde_json::from_slice(bytes).map_err(|e| StrictError::Shape(e.to_string()))
 }
 
 fn classify(e: serde_json::Error) -> JsonError {
@@ -119,9 +140,131 @@ impl<'de> Visitor<'de> for StrictValue {
     }
 }
 
+/// Walks a document without building it, refusing duplicate member names.
+#[derive(Clone, Copy)]
+struct StrictCheck;
+
+impl<'de> DeserializeSeed<'de> for StrictCheck {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictCheck {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(StrictCheck)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            keys.push(key);
+            map.next_value_seed(StrictCheck)?;
+        }
+        // Sorting keeps a hostile object with thousands of members at n log n.
+        keys.sort_unstable();
+        if let Some(pair) = keys.windows(2).find(|w| w.first() == w.get(1)) {
+            let key = pair.first().map(|k| k.as_ref()).unwrap_or_default();
+            return Err(serde::de::Error::custom(format_args!("{DUPLICATE_MARKER}{key}")));
+        }
+        Ok(())
+    }
+}
+
+/// A member name, borrowed from the input when it has no escapes.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checking_pass_agrees_with_the_value_parser() {
+        #[derive(serde::Deserialize, Debug)]
+        struct T {
+            #[allow(dead_code)]
+            a: u32,
+        }
+        assert!(from_slice_strict::<T>(br#"{"a":1,"b":{"c":[{"d":1}]}}"#).is_ok());
+        let dup = from_slice_strict::<T>(br#"{"a":1,"b":{"c":[{"d":1,"\u0064":2}]}}"#).unwrap_err();
+        assert_eq!(dup, StrictError::Json(JsonError::DuplicateKey("d".into())));
+        assert!(matches!(
+            from_slice_strict::<T>(br#"{"a":1"#),
+            Err(StrictError::Json(JsonError::Syntax(_)))
+        ));
+        assert!(matches!(
+            from_slice_strict::<T>(br#"{"a":"x"}"#),
+            Err(StrictError::Shape(_))
+        ));
+        let many: String = (0..5000).map(|i| format!("\"k{i}\":1,")).collect();
+        let doc = format!("{{{many}\"a\":1,\"k4999\":2}}");
+        assert!(matches!(
+            from_slice_strict::<T>(doc.as_bytes()),
+            Err(StrictError::Json(JsonError::DuplicateKey(_)))
+        ));
+        let deep = "[".repeat(10_000);
+        assert!(matches!(
+            from_slice_strict::<T>(deep.as_bytes()),
+            Err(StrictError::Json(JsonError::Syntax(_)))
+        ));
+    }
 
     #[test]
     fn duplicates_are_rejected_at_any_depth() {

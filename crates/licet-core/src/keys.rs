@@ -88,7 +88,7 @@ impl PublicKey {
     /// Parses a DER SubjectPublicKeyInfo of any of the three types.
     pub fn from_spki_der(der: &[u8]) -> Result<PublicKey, KeyError> {
         if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_der(der) {
-            return Ok(PublicKey::Ed25519(k));
+            return PublicKey::from_ed25519(k);
         }
         if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_der(der) {
             return Ok(PublicKey::P256(k));
@@ -100,6 +100,18 @@ impl PublicKey {
                 detail: e.to_string(),
             }),
         }
+    }
+
+    /// A small-order ("weak") Ed25519 key would let one signature verify for many messages; it is refused once,
+    /// here, which is what lets [`PublicKey::verify`] use the plain (cofactorless, non-strict) equation.
+    pub fn from_ed25519(k: ed25519_dalek::VerifyingKey) -> Result<PublicKey, KeyError> {
+        if k.is_weak() {
+            return Err(KeyError::Unparsable {
+                what: "public key",
+                detail: "Ed25519 key of small order".to_owned(),
+            });
+        }
+        Ok(PublicKey::Ed25519(k))
     }
 
     fn from_rsa(k: rsa::RsaPublicKey) -> Result<PublicKey, KeyError> {
@@ -181,9 +193,8 @@ impl PublicKey {
         match (jwk.kty.as_str(), jwk.crv.as_deref()) {
             ("OKP", Some("Ed25519")) => {
                 let x: [u8; 32] = field(&jwk.x, "x")?.try_into().map_err(|_| err("x is not 32 bytes"))?;
-                ed25519_dalek::VerifyingKey::from_bytes(&x)
-                    .map(PublicKey::Ed25519)
-                    .map_err(|_| err("x is not an Ed25519 point"))
+                let key = ed25519_dalek::VerifyingKey::from_bytes(&x).map_err(|_| err("x is not an Ed25519 point"))?;
+                PublicKey::from_ed25519(key)
             }
             ("EC", Some("P-256")) => {
                 let (x, y) = (field(&jwk.x, "x")?, field(&jwk.y, "y")?);
@@ -209,12 +220,14 @@ impl PublicKey {
         }
     }
 
-    /// Checks a raw signature over `msg`. Ed25519 uses `verify_strict` (canonical R and S, no small-order keys);
+    /// Checks a raw signature over `msg`. Ed25519: S must be canonical and R is compared as the canonical
+    /// encoding of the recomputed point, so each (key, message) has one accepted R and S; weak keys never get this
+    /// far (refused at load). That is `verify_strict` minus its per-call small-order checks, which cost ~15%;
     /// ES256 takes the 64-byte `r || s`; RS256 takes a signature exactly as long as the modulus.
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
         match self {
             PublicKey::Ed25519(k) => ed25519_dalek::Signature::from_slice(sig)
-                .map(|s| k.verify_strict(msg, &s).is_ok())
+                .map(|s| k.verify(msg, &s).is_ok())
                 .unwrap_or(false),
             PublicKey::Rsa(k) => rsa::pkcs1v15::Signature::try_from(sig)
                 .map(|s| k.verify(msg, &s).is_ok())

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::claims::{Claims, SchemaVersion, SCHEMA_MAJOR};
 use crate::header::{self, Header};
+use crate::json::{self, JsonError, StrictError};
 use crate::keyring::Keyring;
 use crate::token::{Encoding, Jws, MAX_TOKEN_BYTES};
 use crate::verify_error::VerifyError;
@@ -132,24 +133,48 @@ impl Verifier {
     }
 }
 
-/// Payload bytes → claims: strict JSON, then the schema major, then the typed claims.
+/// Payload bytes → claims: strict JSON straight into the typed claims (no intermediate tree), then the schema
+/// major. A newer major may have changed anything, so when the typed parse fails the schema version is looked up
+/// on its own: an unknown major is then reported as such, not as invalid claims.
 fn parse_claims(payload: &[u8]) -> Result<Claims, VerifyError> {
-    let map = header::parse_object("claims", payload)?;
-    check_schema_major(&map)?;
-    serde_json::from_value(Value::Object(map)).map_err(|e| VerifyError::InvalidClaims { detail: e.to_string() })
+    match json::from_slice_strict::<Claims>(payload) {
+        Ok(claims) => {
+            check_schema_major(claims.lic.schema)?;
+            Ok(claims)
+        }
+        Err(StrictError::Json(JsonError::DuplicateKey(name))) => {
+            Err(VerifyError::DuplicateMember { part: "claims", name })
+        }
+        Err(StrictError::Json(JsonError::Syntax(detail))) => Err(VerifyError::malformed(format!("claims: {detail}"))),
+        Err(StrictError::Shape(detail)) => {
+            if let Ok(only) = serde_json::from_slice::<OnlySchema>(payload) {
+                if let Ok(version) = only.lic.schema.parse::<SchemaVersion>() {
+                    check_schema_major(version)?;
+                }
+            }
+            Err(VerifyError::InvalidClaims { detail })
+        }
+    }
 }
 
-/// A newer major may have changed anything, so it is refused before the claims are read as schema 1.
-fn check_schema_major(map: &Map<String, Value>) -> Result<(), VerifyError> {
-    let Some(Value::String(text)) = map.get("lic").and_then(|lic| lic.get("schema")) else {
-        return Ok(()); // absent or mistyped: the typed parse reports it as invalid claims
-    };
-    match text.parse::<SchemaVersion>() {
-        Ok(v) if !v.is_supported() => Err(VerifyError::UnsupportedSchema {
-            found: v.to_string(),
+#[derive(serde::Deserialize)]
+struct OnlySchema {
+    lic: OnlySchemaLic,
+}
+
+#[derive(serde::Deserialize)]
+struct OnlySchemaLic {
+    schema: String,
+}
+
+fn check_schema_major(version: SchemaVersion) -> Result<(), VerifyError> {
+    if version.is_supported() {
+        Ok(())
+    } else {
+        Err(VerifyError::UnsupportedSchema {
+            found: version.to_string(),
             supported: SCHEMA_MAJOR,
-        }),
-        _ => Ok(()),
+        })
     }
 }
 

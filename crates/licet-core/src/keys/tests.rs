@@ -104,3 +104,22 @@ fn a_public_pem_is_not_a_private_key_and_vice_versa() {
     assert!(PrivateKey::from_pkcs8_pem(&public).is_err());
     assert!(PublicKey::from_spki_pem(&key.to_pkcs8_pem().unwrap()).is_err());
 }
+
+#[test]
+fn small_order_ed25519_keys_are_refused() {
+    let mut identity = [0u8; 32];
+    identity[0] = 1; // the neutral element: every signature with R = identity, S = 0 would "verify"
+    let jwk = Jwk {
+        kty: "OKP".into(),
+        kid: Some("weak".into()),
+        alg: Some("EdDSA".into()),
+        use_: None,
+        crv: Some("Ed25519".into()),
+        x: Some(crate::token::b64url(&identity)),
+        y: None,
+        n: None,
+        e: None,
+        other: BTreeMap::new(),
+    };
+    assert!(PublicKey::from_jwk(&jwk).is_err());
+}

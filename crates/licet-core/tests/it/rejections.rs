@@ -297,9 +297,9 @@ fn signed_json_that_is_not_the_claims_schema_is_invalid_claims() {
         let token = sign_payload(&serde_json::to_vec(&json).unwrap(), &ed()).unwrap();
         assert_eq!(reason_of(&token), Reason::LicenseInvalidClaims, "{json}");
     }
-    // A JSON array payload is not an object at all.
+    // Valid JSON, but an array: not the claims schema.
     assert_eq!(
         reason_of(&sign_payload(b"[1,2]", &ed()).unwrap()),
-        Reason::LicenseMalformed
+        Reason::LicenseInvalidClaims
     );
 }

@@ -1,0 +1,157 @@
+//! `licet serve`: the install-side license server and its Settings → License page.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use licet_core::Verifier;
+use licet_server::{Actor, AppState, LicenseService, RuntimeService, Scope, ServeConfig};
+
+/// Run the install-side license server: the JSON API under /v1/license, /metrics, /healthz and the web page.
+/// Settings come from --config (TOML; `${VAR}` is substituted), then LICET_* environment variables, then flags.
+#[derive(clap::Args)]
+pub struct Args {
+    /// TOML configuration file.
+    #[arg(long, env = "LICET_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory for the embedded SQLite store and this install's own key (created if missing).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8087 (port 0 picks a free one).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Policy profile: liberty, honeyframe, sovereign, nivq or justiam.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Trusted vendor key: a JWKS (`jwks.json`) or a SPKI public key PEM; repeatable.
+    #[arg(long)]
+    trust: Vec<PathBuf>,
+    /// Expected license issuer (the vendor).
+    #[arg(long)]
+    issuer: Option<String>,
+    /// Expected license audience (this product).
+    #[arg(long)]
+    audience: Option<String>,
+    /// A license file to install on first start when the store holds none.
+    #[arg(long)]
+    license_file: Option<PathBuf>,
+}
+
+fn config(args: Args) -> anyhow::Result<ServeConfig> {
+    let env = |k: &str| std::env::var(k).ok();
+    let mut c = ServeConfig::load(args.config.as_deref(), &env)?;
+    if let Some(v) = args.data_dir {
+        c.data_dir = v;
+    }
+    if let Some(v) = args.listen {
+        c.listen = v;
+    }
+    if let Some(v) = args.profile {
+        c.profile = v;
+    }
+    if !args.trust.is_empty() {
+        c.trust = args.trust;
+    }
+    if args.issuer.is_some() {
+        c.issuer = args.issuer;
+    }
+    if args.audience.is_some() {
+        c.audience = args.audience;
+    }
+    if args.license_file.is_some() {
+        c.license_file = args.license_file;
+    }
+    Ok(c)
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = config(args)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(serve(config))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn open_store(
+    database_url: Option<&str>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Arc<dyn licet_store::Store>> {
+    match database_url {
+        Some(url) => Ok(licet_store::open(url).await?),
+        None => {
+            std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+            Ok(licet_store::open_in_data_dir(data_dir).await?)
+        }
+    }
+}
+
+async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let Some(policy) = licet_core::profiles::by_name(&config.profile) else {
+        let known: Vec<&str> = licet_core::profiles::names().collect();
+        bail!(
+            "unknown profile {:?}; known profiles: {}",
+            config.profile,
+            known.join(", ")
+        );
+    };
+    if config.trust.is_empty() {
+        bail!("no trusted vendor key: give --trust (a JWKS or a public key PEM) or `trust` in the config file");
+    }
+    let (Some(issuer), Some(audience)) = (config.issuer.clone(), config.audience.clone()) else {
+        bail!("give the expected license --issuer (vendor) and --audience (product)");
+    };
+    let keyring = super::verify::load_trust(&config.trust, None)?;
+    let verifier = Verifier::new(keyring, issuer, audience);
+    let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
+    let mut builder =
+        licet_runtime::Runtime::builder(policy.clone(), verifier, store).clock(Arc::new(licet_runtime::SystemClock));
+    if let Some(path) = &config.license_file {
+        builder = builder.license_file(path);
+    }
+    let runtime = builder.build().await?;
+    let service = Arc::new(RuntimeService::new(runtime).await?);
+
+    // Profiles whose sources do not seed from a file still get the operator's --license-file once, through the
+    // same verified, audited install path as an upload.
+    if let Some(path) = &config.license_file {
+        if !service.status().await?.has_license() {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let actor = Actor("system".to_owned());
+            match service
+                .install(
+                    Scope::Instance,
+                    bytes,
+                    "file",
+                    actor,
+                    Some("seeded from license file".into()),
+                )
+                .await
+            {
+                Ok(s) => eprintln!("licet: installed {} ({})", path.display(), s.state),
+                Err(e) => eprintln!("licet: {} was not installed: {e}", path.display()),
+            }
+        }
+    }
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let app = licet_server::router(AppState::new(service, config.server_options()));
+    licet_server::serve(
+        listener,
+        app,
+        |addr| {
+            println!("licet: license server listening; open http://{addr}/settings/license");
+        },
+        licet_server::shutdown_signal(),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! `licet verify`: check a license against trusted public keys, as a product would (minus time and binding).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use licet_core::{Keyring, PublicKey, TrustedKey, Verifier};
+
+use crate::input;
+
+/// Verify a license's signature, header and claims format (and issuer/audience when given). Prints the claims
+/// JSON and exits 0, or prints the reason code and sentence on stderr and exits 1. Time and binding are judged
+/// by the product, not here.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Trusted key: a JWKS (`jwks.json`) or a SPKI public key PEM; repeatable. A PEM's kid is `--kid`, or the file
+    /// name without `.public.pem`/`.pem`; its algorithm follows from the key type.
+    #[arg(long, required = true)]
+    trust: Vec<PathBuf>,
+    /// Key id for a PEM given with --trust (only with a single PEM).
+    #[arg(long)]
+    kid: Option<String>,
+    /// Expected audience (product). Not checked when absent.
+    #[arg(long)]
+    aud: Option<String>,
+    /// Expected issuer (vendor). Not checked when absent.
+    #[arg(long)]
+    iss: Option<String>,
+    /// The license: token text, a file, or `-` for stdin.
+    token: String,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let keyring = load_trust(&args.trust, args.kid.as_deref())?;
+    if args.iss.is_none() || args.aud.is_none() {
+        eprintln!("note: issuer and/or audience not checked (give --iss and --aud to check them as a product does)");
+    }
+    let verifier = Verifier::for_vendor_tooling(keyring, args.iss, args.aud);
+    let bytes = input::read_token(&args.token)?;
+    match verifier.verify(&bytes) {
+        Ok(license) => {
+            println!("{}", serde_json::to_string_pretty(license.claims())?);
+            eprintln!("verified: kid {} fingerprint {}", license.kid(), license.fingerprint());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", e.reason().code());
+            Ok(ExitCode::from(crate::EXIT_REFUSED))
+        }
+    }
+}
+
+pub(crate) fn load_trust(paths: &[PathBuf], kid: Option<&str>) -> anyhow::Result<Keyring> {
+    if kid.is_some() && paths.len() != 1 {
+        bail!("--kid names the key of a single --trust PEM");
+    }
+    let mut keys = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        if text.trim_start().starts_with('{') {
+            let ring = Keyring::from_jwks(&text).with_context(|| format!("{}", path.display()))?;
+            keys.extend(ring.keys().iter().cloned());
+        } else {
+            let key = PublicKey::from_spki_pem(&text).with_context(|| format!("{}", path.display()))?;
+            let kid = match kid {
+                Some(k) => k.to_owned(),
+                None => kid_from_file_name(path)?,
+            };
+            keys.push(TrustedKey::new(kid, key.alg(), key)?);
+        }
+    }
+    Ok(Keyring::new(keys)?)
+}
+
+fn kid_from_file_name(path: &std::path::Path) -> anyhow::Result<String> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let kid = name
+        .strip_suffix(".public.pem")
+        .or_else(|| name.strip_suffix(".pem"))
+        .unwrap_or(name);
+    if kid.is_empty() {
+        bail!("cannot derive a kid from {}; pass --kid", path.display());
+    }
+    Ok(kid.to_owned())
+}

@@ -1,0 +1,249 @@
+//! Install, rollback, timer-driven transitions, events, seeding, fingerprint.
+
+use std::time::Duration;
+
+use licet_core::{Reason, State};
+use licet_runtime::{Runtime, Source, StateChange};
+use licet_store::Scope;
+
+use crate::common::{World, DAY, T0};
+
+async fn wait_for_state(rt: &Runtime, want: State) {
+    for _ in 0..200 {
+        if rt.snapshot().instance.status.state == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("state never became {want}; is {}", rt.snapshot().instance.status.state);
+}
+
+#[tokio::test]
+async fn install_swaps_the_snapshot_at_once() {
+    let w = World::new().await;
+    let rt = w.runtime().await;
+    assert_eq!(rt.snapshot().instance.status.state, State::ActivationPending);
+    let before = rt.snapshot_full();
+    let snap = rt
+        .install(w.token(365, 1).as_bytes(), "owner", Some("first"), Scope::Instance)
+        .await
+        .unwrap();
+    assert_eq!(snap.instance.status.state, State::Active);
+    assert_eq!(snap.instance.source, Some(Source::Store));
+    assert!(snap.instance.license.is_some());
+    assert_eq!(rt.snapshot().instance.status.state, State::Active);
+    assert_eq!(
+        before.instance.status.state,
+        State::ActivationPending,
+        "old snapshots are immutable"
+    );
+    let rec = w.store.current_license(&Scope::Instance).await.unwrap().unwrap();
+    assert_eq!((rec.actor.as_str(), rec.sequence), ("owner", Some(1)));
+}
+
+#[tokio::test]
+async fn rollback_and_invalid_licenses_are_refused_and_the_current_kept() {
+    let w = World::new().await;
+    let rt = w.runtime().await;
+    rt.install(w.token(365, 5).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    let e = rt
+        .install(w.token(900, 4).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "license_rolled_back");
+    let e = rt
+        .install(b"not.a.license", "owner", None, Scope::Instance)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "license_malformed");
+    // Flip a character well inside the signature (the last one may only carry padding bits).
+    let token = w.token(900, 9);
+    let i = token.len() - 10;
+    let flipped = if &token[i..=i] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{}{}", &token[..i], flipped, &token[i + 1..]);
+    assert!(rt
+        .install(tampered.as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .is_err());
+    let snap = rt.snapshot();
+    assert_eq!(snap.instance.status.state, State::Active);
+    assert_eq!(snap.instance.status.license.as_ref().unwrap().sequence, 5);
+    let rec = w.store.current_license(&Scope::Instance).await.unwrap().unwrap();
+    assert_eq!(rec.sequence, Some(5));
+    // A newer one is fine.
+    rt.install(w.token(900, 6).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    assert_eq!(rt.snapshot().instance.status.license.as_ref().unwrap().sequence, 6);
+}
+
+#[tokio::test]
+async fn timer_walks_active_expiring_grace_expired_without_requests() {
+    let w = World::new().await;
+    let rt = w.runtime().await;
+    let mut events = rt.subscribe();
+    rt.install(w.token(100, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    let first: StateChange = events.recv().await.unwrap();
+    assert_eq!(
+        (first.from, first.to, first.cause),
+        (State::ActivationPending, State::Active, "install")
+    );
+    let next = rt.snapshot().next_change.unwrap();
+    assert_eq!(
+        next,
+        T0.plus_seconds(70 * DAY),
+        "30-day warn window before a 100-day license ends"
+    );
+
+    // Jump to one second before the change: nothing happens.
+    w.clock.set(next.plus_seconds(-1));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(rt.snapshot().instance.status.state, State::Active);
+    // Cross it: the timer task alone moves the state.
+    w.clock.set(next);
+    wait_for_state(&rt, State::ExpiringSoon).await;
+    let ev = events.recv().await.unwrap();
+    assert_eq!(
+        (ev.from, ev.to, ev.cause, ev.license_changed),
+        (State::Active, State::ExpiringSoon, "timer", false)
+    );
+
+    w.clock.set(T0.plus_seconds(100 * DAY));
+    wait_for_state(&rt, State::Grace).await;
+    assert!(!rt.snapshot().instance.status.entitlements.allows_write());
+    w.clock.set(T0.plus_seconds(114 * DAY));
+    wait_for_state(&rt, State::Expired).await;
+    let ev = events.recv().await.unwrap();
+    assert_eq!(ev.to, State::Grace);
+    let ev = events.recv().await.unwrap();
+    assert_eq!((ev.to, ev.reason), (State::Expired, Some(Reason::LicenseExpired)));
+}
+
+#[tokio::test]
+async fn clock_rollback_is_detected() {
+    let w = World::new().await;
+    let rt = w.runtime().await;
+    rt.install(w.token(365, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    w.clock.set(T0.plus_seconds(10 * DAY));
+    rt.reevaluate().await.unwrap();
+    w.clock.set(T0.plus_seconds(5 * DAY));
+    let snap = rt.reevaluate().await.unwrap();
+    assert_eq!(snap.instance.status.reason, Some(Reason::ClockRollbackDetected));
+}
+
+#[tokio::test]
+async fn env_override_wins_over_the_store_and_says_so() {
+    let mut w = World::new().await;
+    let rt = w.runtime().await;
+    rt.install(w.token(365, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    drop(rt);
+    w.env.insert("TEST_LICENSE".into(), w.token(30, 2));
+    let rt = w.runtime().await;
+    let snap = rt.snapshot();
+    assert_eq!(snap.instance.source, Some(Source::Env));
+    assert_eq!(snap.instance.status.license.as_ref().unwrap().sequence, 2);
+}
+
+#[tokio::test]
+async fn module_registry_logs_and_reports_each_decision() {
+    let w = World::new().await;
+    let rt = w.runtime().await;
+    let lines: Vec<String> = rt.module_decisions().into_iter().map(|d| d.line).collect();
+    assert_eq!(
+        lines,
+        [
+            "Skipping licensed connector Salesforce — no valid license",
+            "Skipping licensed connector SAP — no valid license"
+        ]
+    );
+    rt.install(w.token(10, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    let lines: Vec<String> = rt.module_decisions().into_iter().map(|d| d.line).collect();
+    assert_eq!(
+        lines,
+        [
+            "Loaded licensed connector Salesforce",
+            "Skipping licensed connector SAP — not in license"
+        ]
+    );
+    assert_eq!(rt.active_modules(), ["Salesforce"]);
+    assert!(rt.module_active("Salesforce") && !rt.module_active("SAP"));
+    w.clock.set(T0.plus_seconds(30 * DAY));
+    rt.reevaluate().await.unwrap();
+    let lines: Vec<String> = rt.module_decisions().into_iter().map(|d| d.line).collect();
+    assert_eq!(lines[0], "Skipping licensed connector Salesforce — license expired");
+}
+
+#[tokio::test]
+async fn fingerprint_is_shared_by_runtimes_on_one_store() {
+    let w = World::new().await;
+    let a = w.runtime().await;
+    let b = w.runtime().await;
+    assert_eq!(a.install_id(), b.install_id());
+    assert_eq!(a.fingerprint(), b.fingerprint());
+    assert!(licet_runtime::fingerprint::is_well_formed("LICET-FP-", a.fingerprint()));
+    assert_eq!(
+        a.fingerprint(),
+        licet_runtime::fingerprint::fingerprint("LICET-FP-", a.install_id())
+    );
+}
+
+#[tokio::test]
+async fn mounted_file_seeds_the_store_once() {
+    let w = World::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("license.jwt");
+    std::fs::write(&file, w.token(365, 1)).unwrap();
+    let policy = licet_core::profiles::NIVQ.clone();
+    let build = || {
+        Runtime::builder(policy.clone(), w.vendor.verifier(), w.store.clone())
+            .clock(std::sync::Arc::new(w.clock.clone()))
+            .license_file(&file)
+            .build()
+    };
+    let rt = build().await.unwrap();
+    assert_eq!(rt.snapshot().instance.status.state, State::Active);
+    assert!(w
+        .store
+        .get_setting(licet_runtime::SEED_SETTING)
+        .await
+        .unwrap()
+        .is_some());
+    // Upload a newer one; a later start must not re-seed from the (older) file.
+    rt.install(w.token(365, 2).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    drop(rt);
+    let rt = build().await.unwrap();
+    assert_eq!(rt.snapshot().instance.status.license.as_ref().unwrap().sequence, 2);
+    assert_eq!(rt.snapshot().instance.source, Some(Source::Store));
+}
+
+#[tokio::test]
+async fn clear_goes_back_to_the_profiles_no_license_state() {
+    let w = World::new().await;
+    let rt = w.runtime().await;
+    let mut events = rt.subscribe();
+    rt.install(w.token(365, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    let ev = events.recv().await.unwrap();
+    assert_eq!((ev.cause, ev.license_changed), ("install", true));
+    let snap = rt.clear(Scope::Instance, "owner", Some("moving hosts")).await.unwrap();
+    assert_eq!(snap.instance.status.state, State::ActivationPending);
+    assert_eq!(snap.instance.source, None);
+    let ev = events.recv().await.unwrap();
+    assert_eq!(
+        (ev.from, ev.to, ev.cause),
+        (State::Active, State::ActivationPending, "clear")
+    );
+}

@@ -1,0 +1,8 @@
+//! Integration tests for licet-runtime: one binary, one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+mod gate;
+mod lifecycle;
+mod pg;
+mod renewal;

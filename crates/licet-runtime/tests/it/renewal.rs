@@ -1,0 +1,115 @@
+//! Connected renewal against a local vendor stub on 127.0.0.1:0.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State as AxState;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use licet_runtime::{RefreshOutcome, RenewalConfig, Runtime};
+use licet_store::Scope;
+
+use crate::common::{policy, World, T0};
+
+#[derive(Clone, Default)]
+struct Stub {
+    answer: Arc<Mutex<(StatusCode, String)>>,
+    seen_auth: Arc<Mutex<Vec<String>>>,
+}
+
+async fn serve(stub: Stub) -> String {
+    let app = axum::Router::new()
+        .route(
+            "/renew",
+            get(|AxState(s): AxState<Stub>, h: HeaderMap| async move {
+                let auth = h
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                s.seen_auth.lock().unwrap().push(auth);
+                s.answer.lock().unwrap().clone()
+            }),
+        )
+        .with_state(stub);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/renew")
+}
+
+async fn runtime(w: &World, url: &str) -> Runtime {
+    Runtime::builder(policy(), w.vendor.verifier(), w.store.clone())
+        .clock(Arc::new(w.clock.clone()))
+        .env(Arc::new(|_| None))
+        .renewal(RenewalConfig {
+            enabled: false,
+            credential: Some("install-secret".into()),
+            url_override: Some(url.to_owned()),
+            ..RenewalConfig::default()
+        })
+        .build()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn refresh_installs_only_newer_and_keeps_current_on_failure() {
+    let w = World::new().await;
+    let stub = Stub::default();
+    let url = serve(stub.clone()).await;
+    let rt = runtime(&w, &url).await;
+    rt.install(w.token(30, 3).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+
+    // Newer: installed, and the bearer credential was sent.
+    *stub.answer.lock().unwrap() = (StatusCode::OK, w.token(395, 4));
+    let out = rt.refresh_now().await.unwrap();
+    assert!(matches!(out, RefreshOutcome::Installed { sequence: 4, .. }), "{out:?}");
+    assert_eq!(stub.seen_auth.lock().unwrap()[0], "Bearer install-secret");
+    assert_eq!(rt.snapshot().instance.status.license.as_ref().unwrap().sequence, 4);
+    let rec = w.store.current_license(&Scope::Instance).await.unwrap().unwrap();
+    assert_eq!((rec.actor.as_str(), rec.source.as_str()), ("renewal", "renewal"));
+
+    // Same sequence, later expiry: newer. Same sequence, earlier: not newer.
+    *stub.answer.lock().unwrap() = (StatusCode::OK, w.token(400, 4));
+    assert!(matches!(
+        rt.refresh_now().await.unwrap(),
+        RefreshOutcome::Installed { .. }
+    ));
+    *stub.answer.lock().unwrap() = (StatusCode::OK, w.token(10, 4));
+    assert_eq!(rt.refresh_now().await.unwrap(), RefreshOutcome::NotNewer);
+    // Older sequence: not newer, nothing changes.
+    *stub.answer.lock().unwrap() = (StatusCode::OK, w.token(900, 2));
+    assert_eq!(rt.refresh_now().await.unwrap(), RefreshOutcome::NotNewer);
+
+    // Vendor errors and garbage keep the current license and are recorded.
+    *stub.answer.lock().unwrap() = (StatusCode::SERVICE_UNAVAILABLE, String::new());
+    assert_eq!(rt.refresh_now().await.unwrap_err().code(), "renewal_failed");
+    let st = w.store.renewal_state(&Scope::Instance).await.unwrap().unwrap();
+    assert_eq!(st.last_error.unwrap().code, "renewal_failed");
+    assert_eq!(st.last_attempt_at, T0);
+    *stub.answer.lock().unwrap() = (StatusCode::OK, "garbage".into());
+    assert_eq!(rt.refresh_now().await.unwrap_err().code(), "license_malformed");
+    let exp = rt.snapshot().instance.status.expires_at.unwrap();
+    assert_eq!(exp, T0.plus_days(400));
+    *stub.answer.lock().unwrap() = (StatusCode::OK, w.token(500, 5));
+    rt.refresh_now().await.unwrap();
+    let st = w.store.renewal_state(&Scope::Instance).await.unwrap().unwrap();
+    assert!(st.last_error.is_none() && st.last_success_at.is_some());
+}
+
+#[tokio::test]
+async fn no_renewal_url_is_not_an_error() {
+    let w = World::new().await;
+    let rt = Runtime::builder(policy(), w.vendor.verifier(), w.store.clone())
+        .clock(Arc::new(w.clock.clone()))
+        .env(Arc::new(|_| None))
+        .build()
+        .await
+        .unwrap();
+    rt.install(w.token(30, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    assert_eq!(rt.refresh_now().await.unwrap(), RefreshOutcome::NoRenewalUrl);
+}

@@ -1,0 +1,263 @@
+// Settings → License. Vanilla JS over the JSON API under /v1/license; no build step.
+// Every error shown is the server's own sentence ({code, message}); the code goes into data-code for tests.
+"use strict";
+
+const API = "/v1/license";
+const TOKEN_KEY = "licet.token";
+
+const STATES = {
+  active: ["Active", "green"],
+  expiring_soon: ["Expiring soon", "amber"],
+  grace: ["Grace period", "amber"],
+  expired: ["Expired", "red"],
+  invalid: ["Invalid", "red"],
+  missing: ["No license", "gray"],
+  activation_pending: ["Activation pending", "gray"],
+  free_tier: ["Free tier", "gray"],
+};
+
+const $ = (id) => document.getElementById(id);
+let auditBefore = null;
+
+function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || "";
+}
+
+function headers(extra) {
+  const h = Object.assign({}, extra || {});
+  const t = token();
+  if (t) h["Authorization"] = "Bearer " + t;
+  return h;
+}
+
+async function call(method, path, body, contentType) {
+  const opts = { method, headers: headers(contentType ? { "Content-Type": contentType } : {}) };
+  if (body !== undefined) opts.body = body;
+  const res = await fetch(API + path, opts);
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (_) { data = null; }
+  if (!res.ok) {
+    const err = new Error((data && data.message) || ("The server answered " + res.status + "."));
+    err.code = (data && data.code) || "http_" + res.status;
+    throw err;
+  }
+  return data;
+}
+
+function showError(err) {
+  const box = $("error");
+  box.textContent = err.message;
+  box.dataset.code = err.code || "";
+  box.hidden = false;
+  $("notice").hidden = true;
+}
+
+function showNotice(text) {
+  $("error").hidden = true;
+  const box = $("notice");
+  box.textContent = text;
+  box.hidden = false;
+}
+
+function text(id, value) {
+  $(id).textContent = value === null || value === undefined || value === "" ? "—" : String(value);
+}
+
+function fmtTime(s) {
+  if (!s) return "—";
+  const d = new Date(s);
+  return isNaN(d) ? s : d.toISOString().replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, " UTC");
+}
+
+function cell(row, value) {
+  const td = document.createElement("td");
+  td.textContent = value === null || value === undefined || value === "" ? "—" : String(value);
+  row.appendChild(td);
+  return td;
+}
+
+function emptyRow(body, cols, words) {
+  const tr = document.createElement("tr");
+  const td = cell(tr, words);
+  td.colSpan = cols;
+  td.className = "empty";
+  body.appendChild(tr);
+}
+
+function renderStatus(s) {
+  const [label, colour] = STATES[s.state] || [s.state, "gray"];
+  const badge = $("badge");
+  badge.textContent = label;
+  badge.className = "badge " + colour;
+  badge.dataset.state = s.state;
+  $("message").textContent = s.sentence || (s.reason ? s.reason.message : "");
+  $("message").dataset.code = s.reason ? s.reason.code : "";
+  $("pending").hidden = s.state !== "activation_pending";
+  document.body.classList.toggle("activation-pending", s.state === "activation_pending");
+
+  text("days", s.days_remaining);
+  text("expires", s.expires_at ? fmtTime(s.expires_at) : (s.customer ? "never (perpetual)" : ""));
+  text("customer", s.customer ? s.customer.name + " (" + s.customer.id + ")" : "");
+  text("tier", s.tier);
+  text("products", (s.products || []).join(", "));
+  text("features", s.all_features ? "all features" : (s.features || []).join(", "));
+  text("source", s.source);
+  text("last-refresh", s.last_refresh
+    ? fmtTime(s.last_refresh.at) + " — " + (s.last_refresh.ok ? "ok" : "failed") + ": " + s.last_refresh.message
+    : "");
+  text("fingerprint", s.fingerprint);
+  text("install-id", s.install_id);
+
+  const limits = $("limits-body");
+  limits.replaceChildren();
+  for (const l of s.limits || []) {
+    const tr = document.createElement("tr");
+    tr.dataset.kind = l.kind;
+    cell(tr, l.kind);
+    cell(tr, l.used);
+    cell(tr, l.limit);
+    limits.appendChild(tr);
+  }
+  if (!limits.children.length) emptyRow(limits, 3, "No limits.");
+
+  const orgs = $("orgs-body");
+  orgs.replaceChildren();
+  for (const o of s.orgs || []) {
+    const tr = document.createElement("tr");
+    tr.dataset.org = o.id;
+    cell(tr, o.id + (o.own_license ? " (own license)" : ""));
+    cell(tr, (STATES[o.state] || [o.state])[0]);
+    cell(tr, o.plan);
+    cell(tr, fmtTime(o.valid_from));
+    cell(tr, fmtTime(o.valid_until));
+    orgs.appendChild(tr);
+  }
+  if (!orgs.children.length) emptyRow(orgs, 5, "No organizations.");
+}
+
+function renderAudit(page, append) {
+  const body = $("audit-body");
+  if (!append) body.replaceChildren();
+  for (const e of page.entries) {
+    const tr = document.createElement("tr");
+    tr.dataset.testid = "audit-row";
+    tr.setAttribute("data-testid", "audit-row");
+    tr.dataset.action = e.action;
+    cell(tr, e.id);
+    cell(tr, fmtTime(e.at));
+    cell(tr, e.actor);
+    cell(tr, e.action);
+    cell(tr, e.scope);
+    cell(tr, e.reason);
+    cell(tr, e.outcome);
+    body.appendChild(tr);
+  }
+  if (!body.children.length) emptyRow(body, 7, "Nothing recorded yet.");
+  auditBefore = page.next_before;
+  $("audit-more").hidden = page.next_before === null || page.next_before === undefined;
+}
+
+async function load() {
+  try {
+    renderStatus(await call("GET", "/status"));
+    renderAudit(await call("GET", "/audit?limit=20"), false);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function afterChange(result, words) {
+  if (result && result.owner_token) {
+    sessionStorage.setItem(TOKEN_KEY, result.owner_token.token);
+    $("token").value = result.owner_token.token;
+    $("owner-token-value").textContent = result.owner_token.token;
+    $("owner-token").hidden = false;
+  }
+  showNotice(words);
+  return load();
+}
+
+async function readFile(input) {
+  const f = input.files && input.files[0];
+  return f ? await f.text() : null;
+}
+
+async function install() {
+  try {
+    const pasted = $("paste").value.trim();
+    const license = pasted || (await readFile($("install-file")));
+    if (!license) throw Object.assign(new Error("Paste a license or choose a license file first."), { code: "no_input" });
+    const result = await call("POST", "", license, "text/plain");
+    $("paste").value = "";
+    await afterChange(result, "License installed.");
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function importOffline() {
+  try {
+    const file = $("import-file").files && $("import-file").files[0];
+    if (!file) throw Object.assign(new Error("Choose the license file to import first."), { code: "no_input" });
+    const form = new FormData();
+    form.append("license", file);
+    form.append("reason", $("import-reason").value);
+    const res = await fetch(API + "/import", { method: "POST", headers: headers(), body: form });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) throw Object.assign(new Error((data && data.message) || "Import failed."), { code: data && data.code });
+    $("import-reason").value = "";
+    await afterChange(data, "License imported.");
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function simple(method, path, words) {
+  try {
+    await afterChange(await call(method, path), words);
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function copy(ev) {
+  const id = ev.currentTarget.dataset.copy;
+  const value = $(id).textContent;
+  const done = () => { ev.currentTarget.textContent = "Copied"; };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(value).then(done, () => selectText(id));
+  } else {
+    selectText(id);
+  }
+}
+
+function selectText(id) {
+  const range = document.createRange();
+  range.selectNodeContents($(id));
+  const sel = window.getSelection();
+  sel.removeAllRanges();
+  sel.addRange(range);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("token").value = token();
+  $("token").addEventListener("input", (e) => sessionStorage.setItem(TOKEN_KEY, e.target.value.trim()));
+  $("install").addEventListener("click", install);
+  $("import").addEventListener("click", importOffline);
+  $("refresh").addEventListener("click", () => simple("POST", "/refresh", "License refreshed from the vendor."));
+  $("clear").addEventListener("click", () => {
+    if (confirm("Remove the installed license? The product falls back to its unlicensed mode.")) {
+      simple("DELETE", "", "License removed.");
+    }
+  });
+  $("audit-more").addEventListener("click", async () => {
+    try {
+      renderAudit(await call("GET", "/audit?limit=20&before=" + encodeURIComponent(auditBefore)), true);
+    } catch (err) {
+      showError(err);
+    }
+  });
+  for (const b of document.querySelectorAll("button.copy")) b.addEventListener("click", copy);
+  load();
+});

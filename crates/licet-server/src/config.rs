@@ -1,0 +1,225 @@
+//! `licet serve` configuration: defaults, then a TOML file (string values may say `${VAR}` or
+//! `${VAR:-default}`), then `LICET_*` environment variables, then command-line flags (applied by the CLI).
+//!
+//! Substitution happens inside parsed string values, never on the raw text, so a variable's value can never
+//! change the file's structure (a `"` in a password stays a `"`).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::state::ServerOptions;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config file {path}: {message}")]
+    Substitute { path: PathBuf, message: String },
+    #[error("environment variable {var}={value:?} is invalid: {message}")]
+    Env {
+        var: &'static str,
+        value: String,
+        message: String,
+    },
+}
+
+/// Everything `licet serve` needs to run.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    /// Address to listen on. Loopback by default: exposing the license API is a decision.
+    pub listen: SocketAddr,
+    /// Where the embedded SQLite database and the install's own signing key live.
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL; when set it replaces the embedded SQLite store.
+    pub database_url: Option<String>,
+    /// Policy profile by name (e.g. `liberty`, `honeyframe`, `sovereign`, `nivq`, `justiam`).
+    pub profile: String,
+    /// Trusted vendor keys: PEM public keys or JWKS files.
+    pub trust: Vec<PathBuf>,
+    /// Expected `iss` and `aud` of licenses; `None` means the trust files' defaults.
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    /// A license file to seed the store from on first start (mounted secret).
+    pub license_file: Option<PathBuf>,
+    /// Whether reads need no token.
+    pub open_reads: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8087)),
+            data_dir: PathBuf::from("licet-data"),
+            database_url: None,
+            profile: "default".to_owned(),
+            trust: Vec::new(),
+            issuer: None,
+            audience: None,
+            license_file: None,
+            open_reads: true,
+            body_limit: ServerOptions::DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+/// Replace `${VAR}` and `${VAR:-default}` in `s`; `$${` is a literal `${`.
+pub fn substitute(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find('$') {
+        let (head, tail) = rest.split_at(pos);
+        out.push_str(head);
+        if let Some(after) = tail.strip_prefix("$${") {
+            out.push_str("${");
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("${") {
+            let end = after.find('}').ok_or_else(|| format!("unclosed ${{ in {s:?}"))?;
+            let (expr, after_brace) = after.split_at(end);
+            let (name, default) = match expr.split_once(":-") {
+                Some((n, d)) => (n, Some(d)),
+                None => (expr, None),
+            };
+            let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(format!("${{{expr}}} is not a variable name"));
+            }
+            match (env(name), default) {
+                (Some(v), _) => out.push_str(&v),
+                (None, Some(d)) => out.push_str(d),
+                (None, None) => return Err(format!("environment variable {name} is not set")),
+            }
+            rest = after_brace.strip_prefix('}').unwrap_or(after_brace);
+        } else {
+            out.push('$');
+            rest = tail.strip_prefix('$').unwrap_or(tail);
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn substitute_value(v: &mut toml::Value, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+    match v {
+        toml::Value::String(s) => *s = substitute(s, env)?,
+        toml::Value::Array(items) => {
+            for item in items {
+                substitute_value(item, env)?;
+            }
+        }
+        toml::Value::Table(t) => {
+            for (_, item) in t.iter_mut() {
+                substitute_value(item, env)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Env {
+            var,
+            value: value.to_owned(),
+            message: "expected true or false".into(),
+        }),
+    }
+}
+
+impl ServeConfig {
+    /// Defaults, then `file` (if any), then the environment as `env` reads it.
+    pub fn load(file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            None => ServeConfig::default(),
+            Some(path) => Self::from_file(path, env)?,
+        };
+        config.apply_env(env)?;
+        Ok(config)
+    }
+
+    fn from_file(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut value: toml::Value = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        substitute_value(&mut value, env).map_err(|message| ConfigError::Substitute {
+            path: path.to_owned(),
+            message,
+        })?;
+        value.try_into().map_err(|e: toml::de::Error| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// `LICET_LISTEN`, `LICET_DATA_DIR`, `LICET_DATABASE_URL`, `LICET_PROFILE`, `LICET_TRUST` (comma-separated),
+    /// `LICET_ISSUER`, `LICET_AUDIENCE`, `LICET_LICENSE_FILE`, `LICET_OPEN_READS`, `LICET_BODY_LIMIT`.
+    pub fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = env("LICET_LISTEN") {
+            self.listen = v.parse().map_err(|e: std::net::AddrParseError| ConfigError::Env {
+                var: "LICET_LISTEN",
+                value: v.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        if let Some(v) = env("LICET_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("LICET_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = env("LICET_PROFILE") {
+            self.profile = v;
+        }
+        if let Some(v) = env("LICET_TRUST") {
+            self.trust = v
+                .split(',')
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| PathBuf::from(p.trim()))
+                .collect();
+        }
+        if let Some(v) = env("LICET_ISSUER") {
+            self.issuer = Some(v);
+        }
+        if let Some(v) = env("LICET_AUDIENCE") {
+            self.audience = Some(v);
+        }
+        if let Some(v) = env("LICET_LICENSE_FILE") {
+            self.license_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("LICET_OPEN_READS") {
+            self.open_reads = parse_bool("LICET_OPEN_READS", &v)?;
+        }
+        if let Some(v) = env("LICET_BODY_LIMIT") {
+            self.body_limit = v.parse().map_err(|e: std::num::ParseIntError| ConfigError::Env {
+                var: "LICET_BODY_LIMIT",
+                value: v.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    pub fn server_options(&self) -> ServerOptions {
+        ServerOptions {
+            open_reads: self.open_reads,
+            body_limit: self.body_limit,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

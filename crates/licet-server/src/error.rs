@@ -1,0 +1,196 @@
+//! One error type for every route, mapped to a status code in one match. Bodies are always `{code, message}`;
+//! internal details are logged, never shown.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use licet_core::Reason;
+use serde::{Deserialize, Serialize};
+
+use crate::service::{Role, ServiceError};
+
+/// The wire form of every error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The license was judged and refused; the code is the reason code.
+    #[error("{0}")]
+    License(Reason),
+    #[error("a bearer token is required")]
+    Unauthorized,
+    #[error("the token's role is too low")]
+    Forbidden { needed: Role },
+    #[error("reason required")]
+    ReasonRequired,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("route not found")]
+    RouteNotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("upstream: {0}")]
+    Upstream(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::License(Reason::LicenseRolledBack) => StatusCode::CONFLICT,
+            ApiError::License(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::ReasonRequired | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable(_) => StatusCode::CONFLICT,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let (code, message): (&str, String) = match self {
+            ApiError::License(r) => (r.code(), r.sentence().to_owned()),
+            ApiError::Unauthorized => (
+                "unauthorized",
+                "This change needs a bearer token. Enter an API token (Authorization: Bearer …) and retry.".into(),
+            ),
+            ApiError::Forbidden { needed } => (
+                "forbidden",
+                format!("This change needs a token with the {} role.", needed.as_str()),
+            ),
+            ApiError::ReasonRequired => (
+                "reason_required",
+                "An offline import must say why: fill in the reason and retry.".into(),
+            ),
+            ApiError::BadRequest(why) => ("malformed_request", format!("The request could not be read: {why}.")),
+            ApiError::PayloadTooLarge => (
+                "payload_too_large",
+                "The upload is larger than any license can be; send the license file and nothing else.".into(),
+            ),
+            ApiError::UnsupportedMediaType => (
+                "unsupported_media_type",
+                "Send the license as text/plain, application/jwt, JSON {\"license\": …} or a multipart file upload."
+                    .into(),
+            ),
+            ApiError::NotFound(what) => ("not_found", format!("{what} was not found.")),
+            ApiError::RouteNotFound => (
+                "route_not_found",
+                "There is no such endpoint; see /v1/openapi.json.".into(),
+            ),
+            ApiError::MethodNotAllowed => (
+                "method_not_allowed",
+                "This endpoint does not accept that method; see /v1/openapi.json.".into(),
+            ),
+            ApiError::Unavailable(why) => ("unavailable", format!("{why}.")),
+            ApiError::Upstream(why) => (
+                "renewal_failed",
+                format!("The renewal server could not be used: {why}."),
+            ),
+            ApiError::Internal(_) => (
+                "internal",
+                "Something went wrong on the server; the details are in its log.".into(),
+            ),
+        };
+        ErrorBody {
+            code: code.to_owned(),
+            message,
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Rejected(r) => ApiError::License(r),
+            ServiceError::NotFound(what) => ApiError::NotFound(what),
+            ServiceError::Unavailable(why) => ApiError::Unavailable(why),
+            ServiceError::Upstream(why) => ApiError::Upstream(why),
+            ServiceError::Internal(why) => ApiError::Internal(why),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            ApiError::Upstream(detail) => tracing::warn!(%detail, "renewal failed"),
+            other => tracing::debug!(code = %other.body().code, "request refused"),
+        }
+        let mut response = (status, Json(self.body())).into_response();
+        if matches!(self, ApiError::Unauthorized) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"licet\""),
+            );
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_details_are_not_shown() {
+        let e = ApiError::Internal("sqlite: disk I/O error at /secret/path".into());
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!e.body().message.contains("/secret/path"));
+    }
+
+    #[test]
+    fn license_rejections_carry_the_reason_code() {
+        let e = ApiError::from(ServiceError::Rejected(Reason::LicenseBadSignature));
+        assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e.body().code, "license_bad_signature");
+        let rb = ApiError::License(Reason::LicenseRolledBack);
+        assert_eq!(rb.status(), StatusCode::CONFLICT);
+        assert_eq!(rb.body().code, "license_rolled_back");
+    }
+
+    #[test]
+    fn every_message_is_a_sentence() {
+        let all = [
+            ApiError::License(Reason::LicenseExpired),
+            ApiError::Unauthorized,
+            ApiError::Forbidden { needed: Role::Owner },
+            ApiError::ReasonRequired,
+            ApiError::BadRequest("no license field".into()),
+            ApiError::PayloadTooLarge,
+            ApiError::UnsupportedMediaType,
+            ApiError::NotFound("Org acme".into()),
+            ApiError::RouteNotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::Unavailable("The license has no renewal URL".into()),
+            ApiError::Upstream("timeout".into()),
+            ApiError::Internal("x".into()),
+        ];
+        for e in all {
+            let b = e.body();
+            assert!(b.message.ends_with('.'), "{}: {:?}", b.code, b.message);
+            assert!(e.status().is_client_error() || e.status().is_server_error());
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The one seam between HTTP and licensing: everything the routes need, as an object-safe async trait.
+//!
+//! Why a trait and not the runtime directly: the server decides *who may do what* and *how it looks on the wire*;
+//! what a license means is decided below (licet-runtime over licet-core and licet-store). Keeping that behind one
+//! narrow port lets a product mount [`crate::router`] over its own runtime, and keeps every route testable.
+//! The production implementation over licet-runtime + licet-store lives in `backend.rs`.
+
+use licet_core::{Limit, Reason};
+use serde::{Deserialize, Serialize};
+
+/// Which license a change or a read is about: the instance-wide one, or one organization's own.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Instance,
+    Org(String),
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Instance => f.write_str("instance"),
+            Scope::Org(id) => write!(f, "org:{id}"),
+        }
+    }
+}
+
+/// Who made a change, as the audit log names them: a token's name, or `first-install`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor(pub String);
+
+impl Actor {
+    pub const FIRST_INSTALL: &'static str = "first-install";
+}
+
+/// What a bearer token may do. Ordered: each role includes the ones before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Read status, fingerprint, audit.
+    Viewer,
+    /// Install where nothing is installed yet, import offline licenses, refresh.
+    Admin,
+    /// Replace or clear an installed license, manage tokens.
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+}
+
+/// A token as listed: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// A freshly minted token: the secret is shown once and stored only as a hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    #[serde(flatten)]
+    pub info: TokenInfo,
+    pub token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonView {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<Reason> for ReasonView {
+    fn from(r: Reason) -> Self {
+        ReasonView {
+            code: r.code().to_owned(),
+            message: r.sentence().to_owned(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerView {
+    pub id: String,
+    pub name: String,
+}
+
+/// One quota: what the license allows and what is in use now (when the product reports it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitView {
+    pub kind: String,
+    pub limit: Limit,
+    pub used: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgView {
+    pub id: String,
+    pub state: String,
+    pub plan: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    pub features: Vec<String>,
+    pub limits: Vec<LimitView>,
+    /// Whether this org has its own installed license (which beats the instance-wide entitlement).
+    pub own_license: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshView {
+    pub at: String,
+    pub ok: bool,
+    pub message: String,
+}
+
+/// The full status as `GET /v1/license/status` answers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusView {
+    /// `active`, `expiring_soon`, `grace`, `expired`, `invalid`, `missing`, `activation_pending` or `free_tier`.
+    pub state: String,
+    /// What the product does in this state: `full`, `banner`, `read_only`, `locked`, `modules_unloaded`, …
+    pub effect: String,
+    pub reason: Option<ReasonView>,
+    /// What the state means, in a sentence an operator can act on (always set; the page shows it).
+    pub sentence: String,
+    pub customer: Option<CustomerView>,
+    pub tier: Option<String>,
+    pub expires_at: Option<String>,
+    pub days_remaining: Option<i64>,
+    pub products: Vec<String>,
+    pub features: Vec<String>,
+    /// The edition implies every feature; `features` is then empty.
+    pub all_features: bool,
+    pub limits: Vec<LimitView>,
+    pub orgs: Vec<OrgView>,
+    /// Where the license in force came from: `store`, `file`, `env`, `upload`, `import`, `renewal`.
+    pub source: Option<String>,
+    /// SHA-256 of the license in force; changes exactly when the license does.
+    pub license_fingerprint: Option<String>,
+    /// Host fingerprint, `LICET-FP-…`.
+    pub fingerprint: String,
+    pub install_id: String,
+    pub last_refresh: Option<RefreshView>,
+}
+
+impl StatusView {
+    pub const STATES: &'static [&'static str] = &[
+        "active",
+        "expiring_soon",
+        "grace",
+        "expired",
+        "invalid",
+        "missing",
+        "activation_pending",
+        "free_tier",
+    ];
+
+    /// Whether a license (valid or not) is installed, i.e. a new install would *replace* one.
+    pub fn has_license(&self) -> bool {
+        self.license_fingerprint.is_some()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub fingerprint: String,
+    pub install_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub scope: String,
+    pub reason: Option<String>,
+    pub license_fingerprint: Option<String>,
+    pub outcome: String,
+}
+
+/// A signed activation request, ready to download.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivationFile {
+    pub filename: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// Why the layer below refused. The HTTP mapping is in `error.rs`.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The license was judged and refused (bad signature, wrong audience, rolled back, …).
+    #[error("{0}")]
+    Rejected(Reason),
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The action cannot be done in this configuration (e.g. refresh without a renewal URL).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A remote party (the vendor's renewal endpoint) failed.
+    #[error("upstream: {0}")]
+    Upstream(String),
+    /// Anything else: logged in full, shown as a generic sentence.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// Everything the HTTP layer needs from licensing, storage and identity.
+#[async_trait::async_trait]
+pub trait LicenseService: Send + Sync + 'static {
+    async fn status(&self) -> Result<StatusView, ServiceError>;
+    async fn identity(&self) -> Result<Identity, ServiceError>;
+    /// Verify, store and put in force `bytes` for `scope`; the audit row names `actor` and `reason`.
+    /// `source` says how it arrived: `upload`, `import` or `renewal`.
+    async fn install(
+        &self,
+        scope: Scope,
+        bytes: Vec<u8>,
+        source: &'static str,
+        actor: Actor,
+        reason: Option<String>,
+    ) -> Result<StatusView, ServiceError>;
+    /// Back to missing / free tier for `scope`. `NotFound` when nothing was installed there.
+    async fn clear(&self, scope: Scope, actor: Actor, reason: Option<String>) -> Result<StatusView, ServiceError>;
+    async fn refresh(&self, actor: Actor) -> Result<StatusView, ServiceError>;
+    async fn activation_request(&self) -> Result<ActivationFile, ServiceError>;
+    /// Newest first; `before` is an exclusive upper bound on `id`.
+    async fn audit(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>, ServiceError>;
+    /// Record an action the server decided on (e.g. a token minted or revoked).
+    async fn record(&self, actor: Actor, action: &str, detail: Option<String>) -> Result<(), ServiceError>;
+
+    async fn create_token(&self, name: &str, role: Role) -> Result<NewToken, ServiceError>;
+    async fn list_tokens(&self) -> Result<Vec<TokenInfo>, ServiceError>;
+    async fn revoke_token(&self, id: &str) -> Result<(), ServiceError>;
+    /// The token whose secret this is, if any and not revoked.
+    async fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>, ServiceError>;
+    async fn has_owner(&self) -> Result<bool, ServiceError>;
+}

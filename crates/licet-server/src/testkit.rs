@@ -1,0 +1,263 @@
+//! Test helpers (feature `testkit`): boot the real server on a free loopback port over a temporary SQLite file,
+//! with a throwaway vendor key and a clock the test moves, and hand tests a client. kanidm's testkit, for licet.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)] // test support: failing loudly is the point
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use licet_core::claims::{Binding, Claims, Customer, License, Limit, OrgEntitlement, Renewal, SchemaVersion};
+use licet_core::{Alg, Audience, Encoding, FileSigner, Keyring, PrivateKey, TrustedKey, UnixTime, Verifier};
+use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::Value;
+
+use crate::{AppState, LicenseService, RuntimeService, ServerOptions};
+
+pub const ISSUER: &str = "testkit-vendor";
+pub const AUDIENCE: &str = "testkit-product";
+/// 2025-06-15T00:00:00Z: where test clocks start.
+pub const START: UnixTime = UnixTime(1_749_945_600);
+
+/// A throwaway vendor: a fresh Ed25519 key per test run (never written to disk).
+pub struct TestVendor {
+    signer: FileSigner,
+    pub verifier: Verifier,
+}
+
+impl Default for TestVendor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestVendor {
+    pub fn new() -> TestVendor {
+        let key = PrivateKey::generate(Alg::EdDSA, &mut rand_core::OsRng).unwrap();
+        let public = key.public_key();
+        let signer = FileSigner::new("testkit-1", key).unwrap();
+        let ring = Keyring::new(vec![TrustedKey::new("testkit-1", Alg::EdDSA, public).unwrap()]).unwrap();
+        TestVendor {
+            signer,
+            verifier: Verifier::new(ring, ISSUER, AUDIENCE),
+        }
+    }
+
+    /// Claims for `customer` with `sequence`, valid from `iat` for `days` days.
+    pub fn claims(&self, customer: &str, sequence: u64, iat: UnixTime, days: i64) -> Claims {
+        Claims {
+            iss: ISSUER.into(),
+            sub: customer.into(),
+            aud: Audience::one(AUDIENCE),
+            iat,
+            nbf: Some(iat),
+            exp: Some(iat.plus_days(days)),
+            jti: Some(format!("{customer}-{sequence}")),
+            lic: License {
+                schema: SchemaVersion::CURRENT,
+                customer: Customer {
+                    id: customer.to_lowercase(),
+                    name: customer.into(),
+                },
+                binding: Binding::default(),
+                edition: Some("enterprise".into()),
+                products: vec!["reports".into(), "connectors".into()],
+                features: vec!["sso".into(), "audit-export".into()],
+                limits: BTreeMap::from([
+                    ("users".to_owned(), Limit::Count(50)),
+                    ("agents".into(), Limit::Unlimited),
+                ]),
+                orgs: Vec::new(),
+                max_orgs: None,
+                renewal: None,
+                sequence,
+                extra: BTreeMap::new(),
+            },
+            extra: BTreeMap::new(),
+        }
+    }
+
+    pub fn sign(&self, claims: &Claims, encoding: Encoding) -> String {
+        licet_core::issue(claims, &self.signer, encoding).unwrap()
+    }
+
+    /// A compact license for `customer`, `sequence`, valid 365 days from `iat`.
+    pub fn license(&self, customer: &str, sequence: u64, iat: UnixTime) -> String {
+        self.sign(&self.claims(customer, sequence, iat, 365), Encoding::Compact)
+    }
+
+    /// `token` (compact) with one signature character changed: well-formed, but the signature no longer matches.
+    pub fn tamper(token: &str) -> String {
+        let mut chars: Vec<char> = token.chars().collect();
+        // Ten from the end: inside the signature, away from the last character's padding bits.
+        let i = chars.len() - 10;
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+        chars.into_iter().collect()
+    }
+
+    pub fn with_org(mut claims: Claims, id: &str, until: UnixTime) -> Claims {
+        claims.lic.orgs.push(OrgEntitlement {
+            id: id.into(),
+            plan: Some("team".into()),
+            features: vec!["sso".into()],
+            limits: BTreeMap::from([("users".to_owned(), Limit::Count(10))]),
+            valid_from: None,
+            valid_until: Some(until),
+            extra: BTreeMap::new(),
+        });
+        claims
+    }
+
+    pub fn with_renewal(mut claims: Claims, url: &str) -> Claims {
+        claims.lic.renewal = Some(Renewal { url: url.into() });
+        claims
+    }
+}
+
+/// A clock the test sets (the runtime's manual clock, which also wakes the runtime's timers when moved).
+#[derive(Clone)]
+pub struct TestClock(Arc<licet_runtime::ManualClock>);
+
+impl TestClock {
+    pub fn new(start: UnixTime) -> TestClock {
+        TestClock(Arc::new(licet_runtime::ManualClock::new(start)))
+    }
+
+    pub fn now(&self) -> UnixTime {
+        licet_runtime::Clock::now(self.0.as_ref())
+    }
+
+    pub fn advance_days(&self, days: i64) {
+        self.0.advance_days(days);
+    }
+
+    pub fn runtime_clock(&self) -> Arc<dyn licet_runtime::Clock> {
+        self.0.clone()
+    }
+}
+
+/// A running server and a client for it. Dropping it stops the server.
+pub struct TestServer {
+    pub base: String,
+    pub client: Client,
+    pub token: Option<String>,
+    shutdown: Arc<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// The real thing: [`RuntimeService`] (licet-runtime over SQLite in a temporary directory).
+pub struct Local {
+    pub server: TestServer,
+    pub vendor: TestVendor,
+    pub clock: TestClock,
+    pub service: Arc<RuntimeService>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Local {
+    /// Starts under the named reference profile (`nivq`, `justiam`, …).
+    pub async fn start(profile: &str) -> Local {
+        let dir = tempfile::tempdir().unwrap();
+        let store = licet_store::open_in_data_dir(dir.path()).await.unwrap();
+        let vendor = TestVendor::new();
+        let clock = TestClock::new(START);
+        let policy = licet_core::profiles::by_name(profile).unwrap_or_else(|| panic!("no profile {profile}"));
+        let runtime = licet_runtime::Runtime::builder(policy.clone(), vendor.verifier.clone(), store)
+            .clock(clock.runtime_clock())
+            .env(Arc::new(|_: &str| None))
+            .build()
+            .await
+            .unwrap();
+        let service = Arc::new(RuntimeService::new(runtime).await.unwrap());
+        let server = TestServer::start(service.clone(), ServerOptions::default()).await;
+        Local {
+            server,
+            vendor,
+            clock,
+            service,
+            dir,
+        }
+    }
+}
+
+impl TestServer {
+    pub async fn start(service: Arc<dyn LicenseService>, options: ServerOptions) -> TestServer {
+        let app = crate::router(AppState::new(service, options));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(crate::serve(
+            listener,
+            app,
+            move |addr| {
+                let _ = addr_tx.send(addr);
+            },
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        let addr = addr_rx.await.unwrap();
+        TestServer {
+            base: format!("http://{addr}"),
+            client: Client::new(),
+            token: None,
+            shutdown: Arc::new(tx),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        let r = self.client.request(method, self.url(path));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    /// The same server, calling with `token`.
+    pub fn with_token(&self, token: Option<&str>) -> TestServer {
+        TestServer {
+            base: self.base.clone(),
+            client: self.client.clone(),
+            token: token.map(str::to_owned),
+            shutdown: self.shutdown.clone(),
+        }
+    }
+
+    pub async fn status(&self) -> Value {
+        json(self.req(Method::GET, "/v1/license/status").send().await.unwrap(), 200).await
+    }
+
+    /// POST a raw license (`text/plain`).
+    pub async fn install(&self, license: &str) -> Response {
+        self.req(Method::POST, "/v1/license")
+            .header("content-type", "text/plain")
+            .body(license.to_owned())
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Assert the status and parse the body as JSON.
+pub async fn json(res: Response, status: u16) -> Value {
+    let got = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    assert_eq!(got, status, "body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Assert an error response: status, `code`, and a sentence in `message`.
+pub async fn error(res: Response, status: u16, code: &str) {
+    let body = json(res, status).await;
+    assert_eq!(body["code"], code, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.ends_with('.'), "{message}");
+}

@@ -1,0 +1,11 @@
+//! licet-server integration tests: one binary, modules per concern.
+
+// Test helpers outside #[test] functions panic on purpose: a failed expectation is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod api;
+mod api_ops;
+mod browser;
+mod local;
+mod openapi;
+mod support;

@@ -1,0 +1,84 @@
+//! The OpenAPI document and the router agree: every documented operation is routed, every route is documented.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::Value;
+
+const SOURCES: &[&str] = &[
+    include_str!("../../src/routes/status.rs"),
+    include_str!("../../src/routes/install.rs"),
+    include_str!("../../src/routes/activation.rs"),
+    include_str!("../../src/routes/orgs.rs"),
+    include_str!("../../src/routes/audit.rs"),
+    include_str!("../../src/routes/tokens.rs"),
+    include_str!("../../src/routes/ops.rs"),
+    include_str!("../../src/page.rs"),
+];
+
+/// `(METHOD, path)` from every `.route("PATH", method(` in the route sources.
+fn routed() -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for src in SOURCES {
+        for chunk in src.split(".route(\"").skip(1) {
+            let (path, rest) = chunk.split_once('"').unwrap();
+            let rest = rest.trim_start_matches(',').trim_start();
+            let method = rest.split('(').next().unwrap().trim();
+            assert!(["get", "post", "put", "delete"].contains(&method), "{path}: {method}");
+            out.insert((method.to_uppercase(), path.to_owned()));
+        }
+    }
+    out
+}
+
+fn documented() -> BTreeSet<(String, String)> {
+    let doc: Value = serde_json::from_str(licet_server::OPENAPI).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "delete", "patch"] {
+            if item.get(method).is_some() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn document_and_route_table_match() {
+    let routed = routed();
+    assert!(routed.len() >= 20, "parsed too few routes: {routed:?}");
+    assert_eq!(documented(), routed);
+}
+
+/// The route table read from the sources is the one the router serves: each documented operation answers with
+/// something other than the router's own "no such route" or "no such method".
+#[tokio::test]
+async fn every_documented_operation_is_served() {
+    let (s, _) = crate::support::memory().await;
+    for (method, path) in documented() {
+        let path = path.replace("{id}", "x");
+        let res = s
+            .req(Method::from_bytes(method.as_bytes()).unwrap(), &path)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert!(
+            status != 405 && !body.contains("route_not_found"),
+            "{method} {path}: {status} {body}"
+        );
+    }
+    let served: Value = s
+        .client
+        .get(s.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(served, serde_json::from_str::<Value>(licet_server::OPENAPI).unwrap());
+}
