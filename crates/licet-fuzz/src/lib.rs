@@ -12,7 +12,10 @@
 
 #![allow(clippy::panic)]
 
+mod config;
 pub mod fixtures;
+
+pub use config::config;
 
 use licet_core::json::parse_strict_object;
 use licet_core::{Claims, Encoding, Jws, MAX_TOKEN_BYTES};
@@ -21,7 +24,12 @@ use licet_core::{Claims, Encoding, Jws, MAX_TOKEN_BYTES};
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the replay test.
-pub const TARGETS: [(&str, Target); 3] = [("token", token), ("claims", claims), ("verify", verify)];
+pub const TARGETS: [(&str, Target); 4] = [
+    ("token", token),
+    ("claims", claims),
+    ("verify", verify),
+    ("config", config),
+];
 
 /// The codec entry point: compact, flattened JSON and armored input.
 pub fn token(data: &[u8]) {

@@ -112,6 +112,21 @@ fn main() -> Result<(), Error> {
     // A header-only oddity: a payload that is not JSON.
     let odd = format!("{}.{}.", b64url(br#"{"alg":"EdDSA"}"#), b64url(b"not json"));
     write_token(out, "not-json-payload", &odd)?;
+    // Configuration files: a product's license key source and a `licet serve` config.
+    let configs = [
+        ("product.toml", "[license]\nkey = \"${LIBERTY_LICENSE_KEY}\"\n"),
+        ("literal.toml", "key = \"$${not a variable}\"\n[license]\nkey = \"ab.cd.ef\"\n"),
+        (
+            "serve.toml",
+            "listen = \"127.0.0.1:8087\"\ndata_dir = \"${DATA:-/var/lib/licet}\"\n\
+             database_url = \"postgres://licet:${PGPW}@db/licet\"\nprofile = \"liberty\"\n\
+             trust = [\"/etc/licet/vendor.pem\", \"${TRUST}\"]\nissuer = \"https://licenses.vendor.example\"\n\
+             audience = \"liberty\"\nlicense_file = \"/run/secrets/license\"\nopen_reads = false\nbody_limit = 65536\n",
+        ),
+    ];
+    for (name, text) in configs {
+        write(out, "config", name, text.as_bytes())?;
+    }
     println!("seeds written to {} ({})", out.display(), signer.kid());
     Ok(())
 }
