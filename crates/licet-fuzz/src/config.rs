@@ -24,8 +24,16 @@ pub fn config(data: &[u8]) {
         let runtime = licet_runtime::subst::substitute(text, env);
         let server = licet_server::config::substitute(text, &env);
         if !text.contains('$') {
-            assert_eq!(runtime.ok().as_deref(), Some(text), "runtime substitution changed text without $");
-            assert_eq!(server.ok().as_deref(), Some(text), "server substitution changed text without $");
+            assert_eq!(
+                runtime.ok().as_deref(),
+                Some(text),
+                "runtime substitution changed text without $"
+            );
+            assert_eq!(
+                server.ok().as_deref(),
+                Some(text),
+                "server substitution changed text without $"
+            );
         } else if !text.contains(":-") {
             // Without the server's `${VAR:-default}` form the two substitutions must agree.
             assert_eq!(runtime.is_ok(), server.is_ok(), "substitutions disagree on {text:?}");
@@ -39,7 +47,10 @@ pub fn config(data: &[u8]) {
         return;
     }
     for key in ["license.key", "key", "a.b.c"] {
-        let source = ConfigSource { path: path.clone(), key: key.to_owned() };
+        let source = ConfigSource {
+            path: path.clone(),
+            key: key.to_owned(),
+        };
         let _ = read_config_value(&source, &env);
     }
     let _ = ServeConfig::load(Some(&path), &env);

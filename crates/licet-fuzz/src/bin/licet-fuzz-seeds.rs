@@ -115,7 +115,10 @@ fn main() -> Result<(), Error> {
     // Configuration files: a product's license key source and a `licet serve` config.
     let configs = [
         ("product.toml", "[license]\nkey = \"${LIBERTY_LICENSE_KEY}\"\n"),
-        ("literal.toml", "key = \"$${not a variable}\"\n[license]\nkey = \"ab.cd.ef\"\n"),
+        (
+            "literal.toml",
+            "key = \"$${not a variable}\"\n[license]\nkey = \"ab.cd.ef\"\n",
+        ),
         (
             "serve.toml",
             "listen = \"127.0.0.1:8087\"\ndata_dir = \"${DATA:-/var/lib/licet}\"\n\
