@@ -387,4 +387,17 @@ mod tests {
                 .is_err()
         );
     }
+
+    /// Found by fuzzing (fuzz/regressions/claims/float-roundtrip-*): serde_json's default float parser is off by
+    /// one ulp on some long mantissas, so an unknown member like `4.4444444444444445e122` changed value on every
+    /// parse/serialize round trip. The workspace enables serde_json's `float_roundtrip`.
+    #[test]
+    fn float_roundtrip_of_unknown_members_is_exact() {
+        let text = r#"{"iss":"v","sub":"s","aud":"p","iat":1,"x":4.4444444444444445e122,
+            "lic":{"schema":"1.0","customer":{"id":"c","name":"C"},"y":[0.1,1e-300,1.7976931348623157e308]}}"#;
+        let once: Claims = serde_json::from_str(text).unwrap();
+        let twice: Claims = serde_json::from_str(&serde_json::to_string(&once).unwrap()).unwrap();
+        assert_eq!(once, twice);
+        assert_eq!(once.extra["x"].as_f64(), Some(4.4444444444444445e122));
+    }
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod attacks;
 mod codec;
 mod interop;
 mod rejections;

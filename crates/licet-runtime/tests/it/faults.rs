@@ -1,0 +1,341 @@
+//! Faults: the database goes away and comes back; the license file on disk is corrupted. The runtime must keep
+//! answering from the last status it published, recover by itself, and never fail to start because of bad bytes.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use licet_core::policy::{Source, Sources};
+use licet_core::{Reason, State};
+use licet_runtime::Runtime;
+use licet_store::{PgStore, Scope, Store};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+use crate::common::{policy, World};
+
+/// A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, port closed) and restore on
+/// the same port: the database "stops" and "comes back" without touching the real server.
+struct Proxy {
+    addr: SocketAddr,
+    upstream: String,
+    tasks: Option<JoinSet<()>>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut proxy = Proxy {
+            addr: listener.local_addr().unwrap(),
+            upstream,
+            tasks: None,
+        };
+        proxy.serve(listener);
+        proxy
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let upstream = self.upstream.clone();
+        let mut tasks = JoinSet::new();
+        tasks.spawn(async move {
+            let mut conns = JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                conns.spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+            // Aborting this task drops `conns`, which aborts (and closes) every proxied connection.
+        });
+        self.tasks = Some(tasks);
+    }
+
+    /// The database stops: the port refuses connections and open ones are cut.
+    async fn cut(&mut self) {
+        if let Some(mut tasks) = self.tasks.take() {
+            tasks.shutdown().await;
+        }
+    }
+
+    /// The database comes back on the same address.
+    async fn restore(&mut self) {
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        self.serve(listener);
+    }
+}
+
+/// `postgres://user@host:port/db` → (`host:port`, the URL with the proxy's address instead).
+fn via_proxy(url: &str, proxy: SocketAddr) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (userinfo, hostpart) = rest.rsplit_once('@').map_or(("", rest), |(u, h)| (u, h));
+    let (authority, tail) = hostpart.split_once('/').map_or((hostpart, ""), |(a, t)| (a, t));
+    let authority = authority.split_once('?').map_or(authority, |(a, _)| a);
+    let upstream = if authority.contains(':') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:5432")
+    };
+    let at = if userinfo.is_empty() {
+        String::new()
+    } else {
+        format!("{userinfo}@")
+    };
+    (upstream, format!("{scheme}://{at}{proxy}/{tail}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stops_and_comes_back() {
+    let Ok(url) = std::env::var("LICET_TEST_DATABASE_URL") else {
+        eprintln!("note: LICET_TEST_DATABASE_URL unset; skipping the PostgreSQL fault test");
+        return;
+    };
+    let schema = format!("licet_fault_{}", uuid::Uuid::new_v4().simple());
+    let admin = match sqlx::PgPool::connect(&url).await {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("note: PostgreSQL at LICET_TEST_DATABASE_URL unreachable ({e}); skipping");
+            return;
+        }
+    };
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+
+    let (upstream, _) = via_proxy(&url, "127.0.0.1:1".parse().unwrap());
+    let mut proxy = Proxy::start(upstream).await;
+    let (_, proxied) = via_proxy(&url, proxy.addr);
+    let store: Arc<dyn Store> = Arc::new(PgStore::open(&proxied, Some(&schema)).await.unwrap());
+    let world = World::new().await;
+    let runtime = Runtime::builder(policy(), world.vendor.verifier(), store)
+        .clock(Arc::new(world.clock.clone()))
+        .env(Arc::new(|_| None))
+        .build()
+        .await
+        .unwrap();
+    let token = world.token(365, 1);
+    runtime
+        .install(token.as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    let installed = runtime
+        .snapshot()
+        .instance
+        .license
+        .clone()
+        .map(|l| l.fingerprint().to_owned());
+    assert_eq!(runtime.snapshot().instance.status.state, State::Active);
+
+    proxy.cut().await;
+    // Reads never touch the store: the product keeps working on the last published status.
+    world.clock.advance(Duration::from_secs(3600));
+    let reload = tokio::time::timeout(Duration::from_secs(40), runtime.reload()).await;
+    assert!(
+        !matches!(reload, Ok(Ok(_))),
+        "a reload cannot succeed while the database is down"
+    );
+    let during = runtime.snapshot();
+    assert_eq!(
+        during.instance.status.state,
+        State::Active,
+        "the last known status is kept"
+    );
+    assert_eq!(
+        during.instance.license.as_ref().map(|l| l.fingerprint().to_owned()),
+        installed
+    );
+    // A write fails with an error, not a panic and not a half-installed license.
+    let second = world.token(365, 2);
+    let refused = tokio::time::timeout(
+        Duration::from_secs(40),
+        runtime.install(second.as_bytes(), "owner", None, Scope::Instance),
+    )
+    .await;
+    assert!(
+        !matches!(refused, Ok(Ok(_))),
+        "an install cannot succeed while the database is down"
+    );
+    assert_eq!(runtime.snapshot().instance.status.state, State::Active);
+
+    proxy.restore().await;
+    let mut recovered = None;
+    for _ in 0..60 {
+        if let Ok(Ok(snapshot)) = tokio::time::timeout(Duration::from_secs(20), runtime.reload()).await {
+            recovered = Some(snapshot);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let recovered = recovered.expect("the runtime never recovered after the database came back");
+    assert_eq!(recovered.instance.status.state, State::Active);
+    assert_eq!(
+        recovered.instance.license.as_ref().map(|l| l.fingerprint().to_owned()),
+        installed
+    );
+    // And writes work again.
+    runtime
+        .install(second.as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    assert_eq!(
+        runtime.snapshot().instance.status.license.as_ref().map(|l| l.sequence),
+        Some(2)
+    );
+
+    drop(runtime);
+    let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .execute(&admin)
+        .await;
+}
+
+/// A profile whose license lives in a file only (nivq-like, but the file is the source, not a seed).
+fn file_policy() -> licet_core::Policy {
+    licet_core::Policy {
+        sources: Sources {
+            order: std::borrow::Cow::Borrowed(&[Source::File]),
+            env_var: None,
+            config_key: None,
+            file: None,
+            file_seeds_store_once: false,
+            upload: false,
+            offline_import: false,
+            renewal: false,
+        },
+        ..policy()
+    }
+}
+
+async fn file_runtime(world: &World, path: &std::path::Path, policy: licet_core::Policy) -> Result<Runtime, String> {
+    Runtime::builder(policy, world.vendor.verifier(), world.store.clone())
+        .clock(Arc::new(world.clock.clone()))
+        .env(Arc::new(|_| None))
+        .license_file(path)
+        .build()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+const BINARY: (&str, &[u8]) = ("binary", b"\x00\xff\xfe\x89PNG\r\n\x1a\n\xc0\xaf");
+const CORRUPTIONS: [(&str, &[u8]); 4] = [
+    ("truncated", b"eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ"),
+    ("text", b"this is not a license\n"),
+    ("empty", b""),
+    BINARY,
+];
+
+#[tokio::test]
+async fn corrupt_license_file_at_start_is_a_clear_reason_not_a_crash_loop() {
+    start_with_corrupt_files(&CORRUPTIONS[..3]).await;
+}
+
+/// A license file that is not UTF-8 makes `Runtime::build` fail with `config_error` ("stream did not contain valid
+/// UTF-8"), so a product restarted by its supervisor fails again on every start. The runtime's file source reads
+/// with `read_to_string`; reading bytes and letting verification call them `license_malformed` would fix it.
+#[tokio::test]
+#[ignore = "licet-runtime bug: a non-UTF-8 license file stops the start (reported; un-ignore when fixed)"]
+async fn non_utf8_license_file_at_start_does_not_stop_the_start() {
+    start_with_corrupt_files(&[BINARY]).await;
+}
+
+async fn start_with_corrupt_files(cases: &[(&str, &[u8])]) {
+    for &(name, bytes) in cases {
+        let world = World::new().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("license.jwt");
+        std::fs::write(&path, bytes).unwrap();
+        let runtime = file_runtime(&world, &path, file_policy()).await;
+        let runtime = runtime.unwrap_or_else(|e| panic!("{name}: a corrupt license file stops the start: {e}"));
+        let status = runtime.snapshot().instance.status.clone();
+        assert_ne!(status.state, State::Active, "{name}");
+        assert!(
+            matches!(
+                status.reason,
+                Some(Reason::LicenseMalformed | Reason::LicenseMissing | Reason::ActivationPending)
+            ),
+            "{name}: {:?} {}",
+            status.reason,
+            status.sentence
+        );
+        // The operator fixes the file; a reload picks it up.
+        std::fs::write(&path, world.token(365, 1)).unwrap();
+        assert_eq!(
+            runtime.reload().await.unwrap().instance.status.state,
+            State::Active,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn corrupt_license_file_after_start_keeps_running() {
+    for (name, bytes) in CORRUPTIONS {
+        let world = World::new().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("license.jwt");
+        std::fs::write(&path, world.token(365, 1)).unwrap();
+        let runtime = file_runtime(&world, &path, file_policy()).await.unwrap();
+        assert_eq!(runtime.snapshot().instance.status.state, State::Active);
+        std::fs::write(&path, bytes).unwrap();
+        // Never an Err that a product would turn into a restart, never a panic.
+        let after = runtime.reload().await;
+        let after = after.unwrap_or_else(|e| panic!("{name}: reload failed: {e}"));
+        let status = &after.instance.status;
+        eprintln!("{name}: {} {:?}", status.state, status.reason);
+        assert!(
+            status.state == State::Active
+                || matches!(
+                    status.reason,
+                    Some(Reason::LicenseMalformed | Reason::LicenseMissing | Reason::ActivationPending)
+                ),
+            "{name}: {} {:?}",
+            status.state,
+            status.reason
+        );
+    }
+}
+
+/// With the file as a seed (nivq), the verified license lives in the store: corrupting the file afterwards changes
+/// nothing, at start or on reload.
+#[tokio::test]
+async fn corrupt_seed_file_keeps_the_stored_license() {
+    let seeded = licet_core::Policy {
+        sources: Sources {
+            order: std::borrow::Cow::Borrowed(&[Source::Store, Source::File]),
+            file_seeds_store_once: true,
+            ..file_policy().sources
+        },
+        ..policy()
+    };
+    for (name, bytes) in CORRUPTIONS {
+        let world = World::new().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("license.jwt");
+        std::fs::write(&path, world.token(365, 1)).unwrap();
+        let first = file_runtime(&world, &path, seeded.clone()).await.unwrap();
+        let fingerprint = first
+            .snapshot()
+            .instance
+            .license
+            .as_ref()
+            .map(|l| l.fingerprint().to_owned());
+        assert_eq!(first.snapshot().instance.status.state, State::Active, "{name}");
+        std::fs::write(&path, bytes).unwrap();
+        assert_eq!(
+            first.reload().await.unwrap().instance.status.state,
+            State::Active,
+            "{name}"
+        );
+        drop(first);
+        let restarted = file_runtime(&world, &path, seeded.clone()).await;
+        let restarted = restarted.unwrap_or_else(|e| panic!("{name}: restart with a corrupt seed file failed: {e}"));
+        let snap = restarted.snapshot();
+        assert_eq!(snap.instance.status.state, State::Active, "{name}");
+        assert_eq!(
+            snap.instance.license.as_ref().map(|l| l.fingerprint().to_owned()),
+            fingerprint,
+            "{name}"
+        );
+    }
+}
