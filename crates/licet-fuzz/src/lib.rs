@@ -76,7 +76,10 @@ pub fn claims(data: &[u8]) {
         Err(e) => panic!("serialized claims do not parse again: {e}"),
     }
     // The generic strict parser must accept whatever the typed one accepted.
-    assert!(parse_strict_object(data).is_ok(), "parse_strict_object refused claims from_slice_strict accepted");
+    assert!(
+        parse_strict_object(data).is_ok(),
+        "parse_strict_object refused claims from_slice_strict accepted"
+    );
 }
 
 /// Verification end to end, against the fixed test-only keyring (all three algorithms).
