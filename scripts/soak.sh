@@ -35,7 +35,7 @@ trap cleanup EXIT
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
 mkdir -p "$WORK/data"
-"$LICET" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" --profile liberty \
+"$LICET" serve --data-dir "$WORK/data" --listen "127.0.0.1:$PORT" --profile "${SOAK_PROFILE:-honeyframe}" \
   --trust "$WORK/keys/jwks.json" --issuer "$ISS" --audience "$AUD" >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
