@@ -92,6 +92,9 @@ impl Clock for ManualClock {
 /// Sleeps until `deadline` by `clock`, but at most `cap` of real time, and returns early if the clock jumps.
 /// Callers loop: re-read `now`, decide, sleep again.
 pub async fn sleep_until(clock: &dyn Clock, deadline: Option<UnixTime>, cap: Duration) {
+    // Subscribe before reading `now`: a jump between the two then still ends the wait (a fresh receiver counts the
+    // current time as seen, so only later jumps wake it).
+    let jumps = clock.changed();
     let wait = match deadline {
         Some(at) => {
             let secs = at.0.saturating_sub(clock.now().0).max(0);
@@ -99,9 +102,8 @@ pub async fn sleep_until(clock: &dyn Clock, deadline: Option<UnixTime>, cap: Dur
         }
         None => cap,
     };
-    match clock.changed() {
+    match jumps {
         Some(mut rx) => {
-            rx.mark_unchanged();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = rx.changed() => {}

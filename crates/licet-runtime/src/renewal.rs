@@ -13,6 +13,7 @@ use licet_core::{Reason, UnixTime};
 use licet_store::{RenewalError, Scope};
 use rand::Rng;
 
+use crate::clock::sleep_until;
 use crate::error::Error;
 use crate::runtime::Inner;
 use crate::source::MAX_LICENSE_BYTES;
@@ -82,15 +83,26 @@ pub enum RefreshOutcome {
     NoRenewalUrl,
 }
 
-pub(crate) async fn schedule(weak: Weak<Inner>) {
+/// Attempts are due by the runtime's clock, like the state timer: a [`crate::ManualClock`] moved an hour ahead
+/// makes the next attempt due at once, so tests walk through hourly renewals without sleeping. The first attempt
+/// is due one interval after `start` (the build), each next one a delay after the previous attempt began.
+pub(crate) async fn schedule(weak: Weak<Inner>, start: UnixTime) {
     let mut failures = 0u32;
+    let mut due = None;
+    let mut from = start;
     loop {
-        let delay = match weak.upgrade() {
-            Some(inner) => inner.renewal.jittered(inner.renewal.delay(failures)),
-            None => return,
-        };
-        tokio::time::sleep(delay).await;
         let Some(inner) = weak.upgrade() else { return };
+        let clock = inner.clock.clone();
+        let at = *due.get_or_insert_with(|| from.plus_seconds(whole_seconds(inner.renewal.jittered(inner.renewal.delay(failures)))));
+        let now = clock.now();
+        if now < at {
+            let cap = inner.renewal.interval.max(inner.renewal.backoff_max);
+            drop(inner);
+            sleep_until(&*clock, Some(at), cap).await;
+            continue;
+        }
+        // Anchored before the attempt: whoever sees its outcome and moves the clock is already past this point.
+        (from, due) = (now, None);
         match refresh(&inner).await {
             Ok(_) => failures = 0,
             Err(e) => {
@@ -103,6 +115,11 @@ pub(crate) async fn schedule(weak: Weak<Inner>) {
             }
         }
     }
+}
+
+/// At least one second, so that a zero delay cannot spin.
+fn whole_seconds(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1)
 }
 
 pub(crate) async fn refresh(inner: &Inner) -> Result<RefreshOutcome, Error> {

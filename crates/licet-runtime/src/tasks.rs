@@ -15,7 +15,7 @@ pub(crate) fn spawn(rt: &Runtime) {
         tokio::spawn(listen(weak.clone(), rt.inner.store.subscribe())).abort_handle(),
     ];
     if rt.inner.policy.sources.renewal && rt.inner.renewal.enabled {
-        handles.push(tokio::spawn(crate::renewal::schedule(weak)).abort_handle());
+        handles.push(tokio::spawn(crate::renewal::schedule(weak, rt.inner.clock.now())).abort_handle());
     }
     if let Ok(mut tasks) = rt.inner.tasks.lock() {
         tasks.extend(handles);

@@ -113,3 +113,69 @@ async fn no_renewal_url_is_not_an_error() {
         .unwrap();
     assert_eq!(rt.refresh_now().await.unwrap(), RefreshOutcome::NoRenewalUrl);
 }
+
+/// Polls (real time, bounded) until `f` holds: the scheduler runs on its own task.
+async fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if f() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test]
+async fn the_hourly_schedule_follows_the_injected_clock() {
+    let w = World::new().await;
+    let stub = Stub::default();
+    let url = serve(stub.clone()).await;
+    *stub.answer.lock().unwrap() = (StatusCode::SERVICE_UNAVAILABLE, String::new());
+    let hour = std::time::Duration::from_secs(3600);
+    let rt = Runtime::builder(policy(), w.vendor.verifier(), w.store.clone())
+        .clock(Arc::new(w.clock.clone()))
+        .env(Arc::new(|_| None))
+        .renewal(RenewalConfig {
+            jitter: 0.0,
+            interval: hour,
+            // "the job retries on the next interval": no shorter retry after a failure.
+            backoff_base: hour,
+            backoff_max: hour,
+            url_override: Some(url),
+            ..RenewalConfig::default()
+        })
+        .build()
+        .await
+        .unwrap();
+    rt.install(w.token(30, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    let calls = || stub.seen_auth.lock().unwrap().len();
+
+    w.clock.advance(std::time::Duration::from_secs(3599));
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(calls(), 0, "not due before the hour");
+    w.clock.advance(std::time::Duration::from_secs(1));
+    eventually("the first attempt", || calls() == 1).await;
+    // The vendor is down: the attempt fails, the license in force stays.
+    let store = w.store.clone();
+    let mut state = None;
+    for _ in 0..500 {
+        state = store.renewal_state(&Scope::Instance).await.unwrap();
+        if state.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(state.unwrap().last_error.unwrap().code, "renewal_failed");
+    assert_eq!(rt.snapshot().instance.status.license.as_ref().unwrap().sequence, 1);
+
+    // Back up: the retry is due on the next interval and installs the newer license.
+    *stub.answer.lock().unwrap() = (StatusCode::OK, w.token(400, 2));
+    w.clock.advance(hour);
+    eventually("the retry to install sequence 2", || {
+        rt.snapshot().instance.status.license.as_ref().unwrap().sequence == 2
+    })
+    .await;
+    assert_eq!(calls(), 2);
+}
