@@ -9,8 +9,12 @@
 //! - [`scenarios`]: the dated scenario tables (day → expected behaviour) that both the core-level tests in this
 //!   crate and the HTTP end-to-end tests of the example apps walk.
 //!
+//! - [`http`] (feature `http`): one request through an example's router, JSON back.
+//!
 //! Nothing here is for production: a product trusts only the keys it is built with.
 
+#[cfg(feature = "http")]
+pub mod http;
 pub mod scenarios;
 pub mod translate;
 mod vendor;

@@ -76,7 +76,7 @@ pub const HONEYFRAME: &[HoneyframeRow] = &[
 pub struct SovereignRow {
     pub day: i64,
     pub state: State,
-    /// The manual's state name as `GET /api/system/license` shows it.
+    /// The manual's state name as `GET /api/system/license` shows it (`state`).
     pub label: &'static str,
     pub banner: bool,
     /// `GET /api/orgs/{id}/records`.
@@ -87,13 +87,13 @@ pub struct SovereignRow {
 
 #[rustfmt::skip]
 pub const SOVEREIGN: &[SovereignRow] = &[
-    SovereignRow { day: 0, state: State::Active, label: "active", banner: false, read: 200, write: 201 },
-    SovereignRow { day: 334, state: State::Active, label: "active", banner: false, read: 200, write: 201 },
-    SovereignRow { day: 335, state: State::ExpiringSoon, label: "warning", banner: true, read: 200, write: 201 },
-    SovereignRow { day: 365, state: State::Grace, label: "grace", banner: true, read: 200, write: 201 },
-    SovereignRow { day: 371, state: State::Grace, label: "grace", banner: true, read: 200, write: 201 },
-    SovereignRow { day: 372, state: State::Expired, label: "read_only", banner: true, read: 200, write: 403 },
-    SovereignRow { day: 900, state: State::Expired, label: "read_only", banner: true, read: 200, write: 403 },
+    SovereignRow { day: 0, state: State::Active, label: "Active", banner: false, read: 200, write: 201 },
+    SovereignRow { day: 334, state: State::Active, label: "Active", banner: false, read: 200, write: 201 },
+    SovereignRow { day: 335, state: State::ExpiringSoon, label: "Warning", banner: true, read: 200, write: 201 },
+    SovereignRow { day: 365, state: State::Grace, label: "Grace", banner: true, read: 200, write: 201 },
+    SovereignRow { day: 371, state: State::Grace, label: "Grace", banner: true, read: 200, write: 201 },
+    SovereignRow { day: 372, state: State::Expired, label: "Read-only", banner: true, read: 200, write: 403 },
+    SovereignRow { day: 900, state: State::Expired, label: "Read-only", banner: true, read: 200, write: 403 },
 ];
 
 /// nivq: VALID → EXPIRING_SOON (30 d, banner) → GRACE_PERIOD (14 d, read-only) → LOCKED.

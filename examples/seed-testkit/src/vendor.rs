@@ -120,6 +120,17 @@ impl Seed {
         self.keys().audience
     }
 
+    /// The key id the vendor signs under (the JWS `kid`).
+    pub fn kid(self) -> &'static str {
+        self.keys().kid
+    }
+
+    /// The vendor's **test-only** private key (PKCS#8 PEM), for tests that run a real control plane
+    /// (licet-vendor) signing as this seed's vendor.
+    pub fn test_only_private_pem(self) -> &'static str {
+        self.keys().private_pem
+    }
+
     /// The SPKI PEM of the vendor's (test-only) public key: what the product build embeds.
     pub fn public_pem(self) -> &'static str {
         self.keys().public_pem

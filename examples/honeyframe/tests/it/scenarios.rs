@@ -9,7 +9,7 @@ use seed_testkit::scenarios::{HONEYFRAME, TERM_DAYS};
 use seed_testkit::translate::honeyframe::HoneyframeLicense;
 use seed_testkit::{Seed, Vendor, T0};
 
-use crate::http::{call_with, get};
+use seed_testkit::http::{call_with, get};
 
 async fn start(env: &[(&str, &str)]) -> (Honeyframe, Router, ManualClock, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

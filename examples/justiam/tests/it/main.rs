@@ -2,5 +2,4 @@
 //! stub renewal server on a loopback port.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-mod http;
 mod scenarios;

@@ -9,7 +9,7 @@ use seed_testkit::translate::justiam::JustiamLicense;
 use seed_testkit::{Seed, Vendor, T0};
 use serde_json::json;
 
-use crate::http::{call, call_with, get, post};
+use seed_testkit::http::{call, call_with, get, post};
 
 async fn start() -> (Justiam, Router, ManualClock, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

@@ -7,7 +7,7 @@ use seed_testkit::scenarios::{LIBERTY, LIBERTY_CONNECTORS_SOLD, TERM_DAYS};
 use seed_testkit::translate::liberty::LibertyLicense;
 use seed_testkit::{Seed, Vendor, T0};
 
-use crate::http::{get, post};
+use seed_testkit::http::{get, post};
 
 struct World {
     clock: ManualClock,

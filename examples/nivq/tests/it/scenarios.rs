@@ -9,7 +9,7 @@ use seed_testkit::translate::nivq::NivqLicense;
 use seed_testkit::{Seed, Vendor, T0};
 use serde_json::{json, Value};
 
-use crate::http::{call_with, get, post};
+use seed_testkit::http::{call_with, get, post};
 
 struct World {
     clock: ManualClock,
