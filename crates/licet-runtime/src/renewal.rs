@@ -93,7 +93,9 @@ pub(crate) async fn schedule(weak: Weak<Inner>, start: UnixTime) {
     loop {
         let Some(inner) = weak.upgrade() else { return };
         let clock = inner.clock.clone();
-        let at = *due.get_or_insert_with(|| from.plus_seconds(whole_seconds(inner.renewal.jittered(inner.renewal.delay(failures)))));
+        let at = *due.get_or_insert_with(|| {
+            from.plus_seconds(whole_seconds(inner.renewal.jittered(inner.renewal.delay(failures))))
+        });
         let now = clock.now();
         if now < at {
             let cap = inner.renewal.interval.max(inner.renewal.backoff_max);

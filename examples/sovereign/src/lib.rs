@@ -87,9 +87,11 @@ pub fn label(state: LicState) -> &'static str {
         LicState::Active => "Active",
         LicState::ExpiringSoon => "Warning",
         LicState::Grace => "Grace",
-        LicState::Expired | LicState::Missing | LicState::ActivationPending | LicState::FreeTier | LicState::Invalid => {
-            "Read-only"
-        }
+        LicState::Expired
+        | LicState::Missing
+        | LicState::ActivationPending
+        | LicState::FreeTier
+        | LicState::Invalid => "Read-only",
     }
 }
 
@@ -174,12 +176,24 @@ async fn refuse_unverified(runtime: &Runtime, recovery: Option<Recovery>) -> Res
     }
     let reason = snap.instance.status.reason.unwrap_or(Reason::LicenseInvalid);
     let Some(r) = recovery else {
-        tracing::error!(code = reason.code(), "the stored license does not verify; refusing to start");
+        tracing::error!(
+            code = reason.code(),
+            "the stored license does not verify; refusing to start"
+        );
         return Err(Error::StoredLicenseUnverified(reason));
     };
     runtime
-        .install_from(r.license.as_bytes(), &r.actor, Some(&r.reason), Scope::Instance, "import")
+        .install_from(
+            r.license.as_bytes(),
+            &r.actor,
+            Some(&r.reason),
+            Scope::Instance,
+            "import",
+        )
         .await?;
-    tracing::warn!(actor = r.actor, "the unverifiable stored license was replaced by the recovery license");
+    tracing::warn!(
+        actor = r.actor,
+        "the unverifiable stored license was replaced by the recovery license"
+    );
     Ok(())
 }

@@ -62,7 +62,10 @@ async fn main() -> anyhow::Result<()> {
     );
     let addr = std::env::var("SOVEREIGN_ADDR").unwrap_or_else(|_| "127.0.0.1:8085".into());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    println!("Sovereign listening on http://{}/settings/license", listener.local_addr()?);
+    println!(
+        "Sovereign listening on http://{}/settings/license",
+        listener.local_addr()?
+    );
     axum::serve(listener, app.router()).await?;
     Ok(())
 }

@@ -44,16 +44,64 @@ pub(crate) fn ungated() -> Router<Sovereign> {
         .route("/api/system/backups", post(run_backup).get(list_backups))
 }
 
-pub(crate) fn err(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "code": code, "message": message.into() }))).into_response()
+/// Why the product refuses a request. License refusals keep licet's codes (`license_read_only`,
+/// `org_not_licensed`, `max_orgs_reached`, `feature_not_licensed`, `quota_exceeded`) and details.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    License(GuardError),
+    NoSuchOrg(String),
+    OrgExists(String),
+    NoSuchFile(String),
+    BadRequest(&'static str),
+    BadCredentials,
+    Internal,
 }
 
-fn internal() -> Response {
-    err(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal error.")
+impl From<GuardError> for Refusal {
+    fn from(e: GuardError) -> Self {
+        Refusal::License(e)
+    }
 }
 
-fn no_such_org(id: &str) -> Response {
-    err(StatusCode::NOT_FOUND, "no_such_org", format!("No organization {id:?} on this install."))
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            Refusal::License(e) => return e.into_response(),
+            Refusal::NoSuchOrg(id) => (
+                StatusCode::NOT_FOUND,
+                "no_such_org",
+                format!("No organization {id:?} on this install."),
+            ),
+            Refusal::OrgExists(id) => (
+                StatusCode::CONFLICT,
+                "org_exists",
+                format!("Organization {id:?} exists."),
+            ),
+            Refusal::NoSuchFile(name) => (StatusCode::NOT_FOUND, "no_such_file", format!("No file {name:?}.")),
+            Refusal::BadRequest(why) => (StatusCode::BAD_REQUEST, "bad_request", why.to_owned()),
+            Refusal::BadCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "Unknown member.".to_owned(),
+            ),
+            Refusal::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Internal error.".to_owned(),
+            ),
+        };
+        (status, Json(json!({ "code": code, "message": message }))).into_response()
+    }
+}
+
+type Answer = Result<Response, Refusal>;
+
+fn created(body: Value) -> Answer {
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn ok(body: Value) -> Answer {
+    Ok(Json(body).into_response())
 }
 
 fn field<'a>(v: &'a Value, name: &str) -> &'a str {
@@ -61,24 +109,26 @@ fn field<'a>(v: &'a Value, name: &str) -> &'a str {
 }
 
 impl Sovereign {
-    fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> Result<T, Response>) -> Result<T, Response> {
-        let mut db = self.db.lock().map_err(|_| internal())?;
+    fn with_db<T>(&self, f: impl FnOnce(&mut Db) -> Result<T, Refusal>) -> Result<T, Refusal> {
+        let mut db = self.db.lock().map_err(|_| Refusal::Internal)?;
         f(&mut db)
     }
 
-    fn with_org<T>(&self, id: &str, f: impl FnOnce(&mut Org) -> Result<T, Response>) -> Result<T, Response> {
-        self.with_db(|db| db.orgs.get_mut(id).map_or_else(|| Err(no_such_org(id)), f))
+    fn with_org<T>(&self, id: &str, f: impl FnOnce(&mut Org) -> Result<T, Refusal>) -> Result<T, Refusal> {
+        self.with_db(|db| {
+            db.orgs
+                .get_mut(id)
+                .map_or_else(|| Err(Refusal::NoSuchOrg(id.to_owned())), f)
+        })
     }
 }
 
 /// A change to org `id`: refused while its license scope is read-only, and for an org the license no longer names
 /// (the license decides which orgs this install runs; the org's data stays readable).
-fn may_change(guard: &LicenseGuard, id: &str) -> Result<(), Response> {
-    guard.write().map_err(IntoResponse::into_response)?;
-    let named = guard.status().org.as_deref() == Some(id);
-    if !named {
-        let denied = Denied::OrgNotLicensed { org: id.to_owned() };
-        return Err(GuardError::Denied(denied).into_response());
+fn may_change(guard: &LicenseGuard, id: &str) -> Result<(), Refusal> {
+    guard.write()?;
+    if guard.status().org.as_deref() != Some(id) {
+        return Err(GuardError::Denied(Denied::OrgNotLicensed { org: id.to_owned() }).into());
     }
     Ok(())
 }
@@ -91,18 +141,16 @@ pub(crate) fn features(f: &FeatureSet) -> Vec<String> {
 }
 
 /// The protected organization wizard: only ids the license names, up to its maximum, never while read-only.
-async fn create_org(State(app): State<Sovereign>, guard: LicenseGuard, Json(b): Json<Value>) -> Response {
+async fn create_org(State(app): State<Sovereign>, guard: LicenseGuard, Json(b): Json<Value>) -> Answer {
     let id = field(&b, "id").to_owned();
     if id.is_empty() || id.contains('/') {
-        return err(StatusCode::BAD_REQUEST, "bad_request", "`id` must be a non-empty organization id.");
+        return Err(Refusal::BadRequest("`id` must be a non-empty organization id."));
     }
-    let created = app.with_db(|db| {
+    let n = app.with_db(|db| {
         if db.orgs.contains_key(&id) {
-            return Err(err(StatusCode::CONFLICT, "org_exists", format!("Organization {id:?} exists.")));
+            return Err(Refusal::OrgExists(id.clone()));
         }
-        guard
-            .create_org(&id, db.orgs.len() as u64)
-            .map_err(IntoResponse::into_response)?;
+        guard.create_org(&id, db.orgs.len() as u64)?;
         let name = Some(field(&b, "name")).filter(|n| !n.is_empty()).unwrap_or(&id);
         let org = Org {
             name: name.to_owned(),
@@ -110,16 +158,13 @@ async fn create_org(State(app): State<Sovereign>, guard: LicenseGuard, Json(b): 
         };
         db.orgs.insert(id.clone(), org);
         Ok(db.orgs.len())
-    });
-    match created {
-        Ok(n) => (StatusCode::CREATED, Json(json!({ "id": id, "orgs": n }))).into_response(),
-        Err(r) => r,
-    }
+    })?;
+    created(json!({ "id": id, "orgs": n }))
 }
 
-async fn list_orgs(State(app): State<Sovereign>) -> Response {
+async fn list_orgs(State(app): State<Sovereign>) -> Answer {
     let snap = app.runtime.snapshot_full();
-    let listed = app.with_db(|db| {
+    let orgs = app.with_db(|db| {
         Ok(db
             .orgs
             .iter()
@@ -135,25 +180,18 @@ async fn list_orgs(State(app): State<Sovereign>) -> Response {
                 })
             })
             .collect::<Vec<_>>())
-    });
-    match listed {
-        Ok(orgs) => Json(json!({ "orgs": orgs })).into_response(),
-        Err(r) => r,
-    }
+    })?;
+    ok(json!({ "orgs": orgs }))
 }
 
 /// An org with what its license entry grants: plan, features, limits, validity window, state.
-async fn get_org(State(app): State<Sovereign>, guard: LicenseGuard, Path(id): Path<String>) -> Response {
-    let org = app.with_org(&id, |o| Ok((o.name.clone(), o.members.len(), o.records.len())));
-    let (name, members, records) = match org {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn get_org(State(app): State<Sovereign>, guard: LicenseGuard, Path(id): Path<String>) -> Answer {
+    let (name, members, records) = app.with_org(&id, |o| Ok((o.name.clone(), o.members.len(), o.records.len())))?;
     let snap = app.runtime.snapshot_full();
     let entry = snap.instance.status.org_status(&id);
     let st = guard.status();
     let named = st.org.as_deref() == Some(id.as_str());
-    Json(json!({
+    ok(json!({
         "id": id,
         "name": name,
         "members": members,
@@ -167,7 +205,6 @@ async fn get_org(State(app): State<Sovereign>, guard: LicenseGuard, Path(id): Pa
         "valid_from": entry.and_then(|o| o.valid_from).map(|t| t.to_rfc3339()),
         "valid_until": entry.and_then(|o| o.valid_until).map(|t| t.to_rfc3339()),
     }))
-    .into_response()
 }
 
 /// "no new members" in read-only; the org's `members` limit otherwise.
@@ -176,19 +213,14 @@ async fn add_member(
     guard: LicenseGuard,
     Path(id): Path<String>,
     Json(b): Json<Value>,
-) -> Response {
-    let added = app.with_org(&id, |o| {
+) -> Answer {
+    let n = app.with_org(&id, |o| {
         may_change(&guard, &id)?;
-        guard
-            .quota("members", o.members.len() as u64)
-            .map_err(IntoResponse::into_response)?;
+        guard.quota("members", o.members.len() as u64)?;
         o.members.push(field(&b, "name").to_owned());
         Ok(o.members.len())
-    });
-    match added {
-        Ok(n) => (StatusCode::CREATED, Json(json!({ "members": n }))).into_response(),
-        Err(r) => r,
-    }
+    })?;
+    created(json!({ "members": n }))
 }
 
 async fn add_record(
@@ -196,27 +228,22 @@ async fn add_record(
     guard: LicenseGuard,
     Path(id): Path<String>,
     Json(b): Json<Value>,
-) -> Response {
-    let added = app.with_org(&id, |o| {
+) -> Answer {
+    let n = app.with_org(&id, |o| {
         may_change(&guard, &id)?;
         o.records.push(field(&b, "text").to_owned());
         Ok(o.records.len())
-    });
-    match added {
-        Ok(n) => (StatusCode::CREATED, Json(json!({ "records": n }))).into_response(),
-        Err(r) => r,
-    }
+    })?;
+    created(json!({ "records": n }))
 }
 
-async fn list_records(State(app): State<Sovereign>, Path(id): Path<String>) -> Response {
-    match app.with_org(&id, |o| Ok(o.records.clone())) {
-        Ok(records) => Json(json!({ "records": records })).into_response(),
-        Err(r) => r,
-    }
+async fn list_records(State(app): State<Sovereign>, Path(id): Path<String>) -> Answer {
+    let records = app.with_org(&id, |o| Ok(o.records.clone()))?;
+    ok(json!({ "records": records }))
 }
 
 /// "you can still investigate and export": everything the org holds.
-async fn export(State(app): State<Sovereign>, Path(id): Path<String>) -> Response {
+async fn export(State(app): State<Sovereign>, Path(id): Path<String>) -> Answer {
     let exported = app.with_org(&id, |o| {
         Ok(json!({
             "id": id,
@@ -225,52 +252,43 @@ async fn export(State(app): State<Sovereign>, Path(id): Path<String>) -> Respons
             "records": o.records,
             "files": o.files,
         }))
-    });
-    exported.map_or_else(|r| r, |v| Json(v).into_response())
+    })?;
+    ok(exported)
 }
 
 /// A per-org feature: the org's own feature flags decide, not the install's.
-async fn reports(State(app): State<Sovereign>, guard: LicenseGuard, Path(id): Path<String>) -> Response {
-    let reported = app.with_org(&id, |o| {
-        guard.feature("reports").map_err(IntoResponse::into_response)?;
-        Ok(json!({ "org": id, "records": o.records.len(), "members": o.members.len() }))
-    });
-    reported.map_or_else(|r| r, |v| Json(v).into_response())
+async fn reports(State(app): State<Sovereign>, guard: LicenseGuard, Path(id): Path<String>) -> Answer {
+    let (members, records) = app.with_org(&id, |o| Ok((o.members.len(), o.records.len())))?;
+    guard.feature("reports")?;
+    ok(json!({ "org": id, "records": records, "members": members }))
 }
 
-async fn sign_in(State(app): State<Sovereign>, Json(b): Json<Value>) -> Response {
+async fn sign_in(State(app): State<Sovereign>, Json(b): Json<Value>) -> Answer {
     let (org, member) = (field(&b, "org"), field(&b, "member"));
-    let known = app.with_db(|db| Ok(db.orgs.get(org).is_some_and(|o| o.members.iter().any(|m| m == member))));
-    match known {
-        Ok(true) => Json(json!({ "org": org, "member": member, "session": "ok" })).into_response(),
-        Ok(false) => err(StatusCode::UNAUTHORIZED, "bad_credentials", "Unknown member."),
-        Err(r) => r,
+    let known = app.with_db(|db| Ok(db.orgs.get(org).is_some_and(|o| o.members.iter().any(|m| m == member))))?;
+    if !known {
+        return Err(Refusal::BadCredentials);
     }
+    ok(json!({ "org": org, "member": member, "session": "ok" }))
 }
 
-async fn put_file(State(app): State<Sovereign>, Path((org, name)): Path<(String, String)>, body: Bytes) -> Response {
+async fn put_file(State(app): State<Sovereign>, Path((org, name)): Path<(String, String)>, body: Bytes) -> Answer {
     let text = String::from_utf8_lossy(&body).into_owned();
-    let stored = app.with_org(&org, |o| {
+    let n = app.with_org(&org, |o| {
         o.files.insert(name.clone(), text);
         Ok(o.files.len())
-    });
-    match stored {
-        Ok(n) => (StatusCode::CREATED, Json(json!({ "org": org, "name": name, "files": n }))).into_response(),
-        Err(r) => r,
-    }
+    })?;
+    created(json!({ "org": org, "name": name, "files": n }))
 }
 
-async fn get_file(State(app): State<Sovereign>, Path((org, name)): Path<(String, String)>) -> Response {
-    let found = app.with_org(&org, |o| {
-        o.files
-            .get(&name)
-            .cloned()
-            .ok_or_else(|| err(StatusCode::NOT_FOUND, "no_such_file", format!("No file {name:?}.")))
-    });
-    found.map_or_else(|r| r, IntoResponse::into_response)
+async fn get_file(State(app): State<Sovereign>, Path((org, name)): Path<(String, String)>) -> Answer {
+    let text = app.with_org(&org, |o| {
+        o.files.get(&name).cloned().ok_or(Refusal::NoSuchFile(name.clone()))
+    })?;
+    Ok(text.into_response())
 }
 
-async fn run_backup(State(app): State<Sovereign>) -> Response {
+async fn run_backup(State(app): State<Sovereign>) -> Answer {
     let at = app.runtime.clock().now().to_rfc3339();
     let backup = app.with_db(|db| {
         let orgs: serde_json::Map<String, Value> = db
@@ -281,16 +299,11 @@ async fn run_backup(State(app): State<Sovereign>) -> Response {
         let b = json!({ "id": db.backups.len() + 1, "at": at, "orgs": orgs });
         db.backups.push(b.clone());
         Ok(b)
-    });
-    match backup {
-        Ok(b) => (StatusCode::CREATED, Json(b)).into_response(),
-        Err(r) => r,
-    }
+    })?;
+    created(backup)
 }
 
-async fn list_backups(State(app): State<Sovereign>) -> Response {
-    match app.with_db(|db| Ok(db.backups.clone())) {
-        Ok(b) => Json(json!({ "backups": b })).into_response(),
-        Err(r) => r,
-    }
+async fn list_backups(State(app): State<Sovereign>) -> Answer {
+    let backups = app.with_db(|db| Ok(db.backups.clone()))?;
+    ok(json!({ "backups": backups }))
 }

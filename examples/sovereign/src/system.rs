@@ -58,9 +58,10 @@ pub(crate) fn banner(st: &Status, now: UnixTime) -> Option<Value> {
              apply a fresh license to make changes."
                 .to_owned(),
         ),
-        LicState::Missing | LicState::ActivationPending | LicState::FreeTier | LicState::Invalid => {
-            ("critical", format!("No valid license: the install is read-only. {}", st.sentence))
-        }
+        LicState::Missing | LicState::ActivationPending | LicState::FreeTier | LicState::Invalid => (
+            "critical",
+            format!("No valid license: the install is read-only. {}", st.sentence),
+        ),
     };
     Some(json!({ "level": level, "text": text }))
 }

@@ -1,6 +1,7 @@
 //! Novantra's control plane for the tests: the real licet-vendor (SQLite in a temporary directory) signing with
 //! Sovereign's test-only release key, on the same manual clock as the install, served on a loopback port so the
-//! install's renewal reaches it over HTTP. `set_down(true)` makes it answer 503, as an outage would.
+//! install's renewal reaches it over HTTP. `set_down(true)` makes that loopback server answer 503, as an outage
+//! would; the admin API and the portal upload are called in process and stay up.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -42,16 +43,19 @@ impl ControlPlane {
         let vendor = Vendor::new(db, config, Arc::new(move || clock.now()), Box::new(Keys::default()));
         let down = Arc::new(AtomicBool::new(false));
         let switch = down.clone();
-        let router = licet_vendor::router(vendor).layer(middleware::from_fn(move |req: Request, next: Next| {
-            let down = switch.load(Ordering::SeqCst);
-            async move {
-                if down {
-                    return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        let router = licet_vendor::router(vendor);
+        // Only the install's side goes down; the account team (admin API) keeps working.
+        let served = router
+            .clone()
+            .layer(middleware::from_fn(move |req: Request, next: Next| {
+                let down = switch.load(Ordering::SeqCst);
+                async move {
+                    if down {
+                        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+                    }
+                    next.run(req).await
                 }
-                next.run(req).await
-            }
-        }));
-        let served = router.clone();
+            }));
         tokio::spawn(async move { axum::serve(listener, served).await.unwrap() });
         let cp = ControlPlane {
             router,
@@ -60,7 +64,8 @@ impl ControlPlane {
         };
         let key = cp._dir.path().join("novantra-release-test-only.pem");
         std::fs::write(&key, Seed::Sovereign.test_only_private_pem()).unwrap();
-        let body = json!({ "kid": Seed::Sovereign.kid(), "private_ref": format!("file:{}", key.display()), "activate": true });
+        let body =
+            json!({ "kid": Seed::Sovereign.kid(), "private_ref": format!("file:{}", key.display()), "activate": true });
         cp.admin(Method::POST, "/v1/keys", body, 201).await;
         cp
     }
@@ -118,7 +123,14 @@ impl ControlPlane {
     /// The portal's upload: the activation request in, the license file (or an error) out.
     pub async fn activate(&self, request: &str) -> (u16, Value) {
         let text = [("content-type", "text/plain")];
-        call_with(&self.router, Method::POST, "/v1/activation", &text, Some(request.to_owned())).await
+        call_with(
+            &self.router,
+            Method::POST,
+            "/v1/activation",
+            &text,
+            Some(request.to_owned()),
+        )
+        .await
     }
 }
 

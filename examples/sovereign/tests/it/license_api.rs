@@ -20,7 +20,12 @@ async fn system_license_shows_what_the_signed_license_grants() {
     // "All organizations covered, with each one’s plan, features, and validity window."
     let eu = &lic["orgs"][0];
     assert_eq!(
-        (eu["id"].as_str(), eu["plan"].as_str(), eu["features"].clone(), eu["created"].as_bool()),
+        (
+            eu["id"].as_str(),
+            eu["plan"].as_str(),
+            eu["features"].clone(),
+            eu["created"].as_bool()
+        ),
         (Some("org-eu"), Some("enterprise"), json!(["reports"]), Some(true))
     );
     assert_eq!(lic["orgs"][1]["valid_until"], day(100).to_rfc3339());
@@ -36,7 +41,10 @@ async fn system_license_shows_what_the_signed_license_grants() {
     assert_eq!(status["source"], "import");
     let (code, page) = w.call("", Method::GET, "/settings/license", None).await;
     assert_eq!(code, 200);
-    assert!(page.as_str().unwrap().contains("<html"), "System → License page is served");
+    assert!(
+        page.as_str().unwrap().contains("<html"),
+        "System → License page is served"
+    );
 }
 
 #[tokio::test]
@@ -58,7 +66,10 @@ async fn viewing_needs_the_view_permission_and_importing_the_import_permission()
     let admin = w.token("alice", "admin").await;
     assert_eq!(w.import(Some(&admin), &renewed, Some("renewal")).await.0, 200);
     let (code, _) = w.import(None, &renewed, Some("renewal")).await;
-    assert_eq!(code, 401, "the setup window is closed once a license and an owner exist");
+    assert_eq!(
+        code, 401,
+        "the setup window is closed once a license and an owner exist"
+    );
 }
 
 #[tokio::test]
@@ -66,7 +77,10 @@ async fn every_import_needs_a_reason_and_records_actor_time_fingerprint_and_reas
     let w = World::licensed().await;
     let setup = w.audit().await;
     let first = setup.iter().find(|e| e["action"] == "license.install").unwrap();
-    assert_eq!((first["actor"].as_str(), first["reason"].as_str()), (Some("first-install"), Some("initial setup")));
+    assert_eq!(
+        (first["actor"].as_str(), first["reason"].as_str()),
+        (Some("first-install"), Some("initial setup"))
+    );
 
     let admin = w.token("alice", "admin").await;
     let mut renewed = order(&w.install_id());
@@ -77,14 +91,27 @@ async fn every_import_needs_a_reason_and_records_actor_time_fingerprint_and_reas
     let (code, body) = w.import(Some(&admin), &token, None).await;
     assert_eq!((code, body["code"].as_str()), (400, Some("reason_required")));
     let (code, body) = w.import(Some(&admin), &token, Some("   ")).await;
-    assert_eq!((code, body["code"].as_str()), (400, Some("reason_required")), "blank is no reason");
-    assert_eq!(w.license().await["valid_until"], day(365).to_rfc3339(), "nothing replaced");
+    assert_eq!(
+        (code, body["code"].as_str()),
+        (400, Some("reason_required")),
+        "blank is no reason"
+    );
+    assert_eq!(
+        w.license().await["valid_until"],
+        day(365).to_rfc3339(),
+        "nothing replaced"
+    );
 
     w.clock.set(day(30).plus_seconds(3600));
     let (code, body) = w.import(Some(&admin), &token, Some("contract renewed, PO 4711")).await;
     assert_eq!(code, 200, "{body}");
     let fingerprint = w.license().await["license_fingerprint"].clone();
-    let entry = w.audit().await.into_iter().find(|e| e["action"] == "license.install").unwrap();
+    let entry = w
+        .audit()
+        .await
+        .into_iter()
+        .find(|e| e["action"] == "license.install")
+        .unwrap();
     // "Every import is recorded with the actor, the timestamp, the new license fingerprint, and your provided reason."
     assert_eq!(entry["actor"], "alice");
     assert_eq!(entry["at"], day(30).plus_seconds(3600).to_rfc3339());
@@ -107,7 +134,10 @@ async fn import_verifies_the_signature_and_the_install_and_keeps_the_license_on_
     let (code, body) = w.import(Some(&w.owner), &elsewhere, Some("wrong file")).await;
     assert_eq!((code, body["code"].as_str()), (422, Some("license_instance_mismatch")));
     let lic = w.license().await;
-    assert_eq!((lic["license_fingerprint"].clone(), lic["state"].as_str()), (before, Some("Active")));
+    assert_eq!(
+        (lic["license_fingerprint"].clone(), lic["state"].as_str()),
+        (before, Some("Active"))
+    );
     let refusals: Vec<_> = w
         .audit()
         .await
@@ -115,5 +145,9 @@ async fn import_verifies_the_signature_and_the_install_and_keeps_the_license_on_
         .filter(|e| e["outcome"] != "ok")
         .map(|e| e["reason"].as_str().unwrap_or_default().to_owned())
         .collect();
-    assert_eq!(refusals, ["wrong file", "looks legit"], "refused imports are audited too");
+    assert_eq!(
+        refusals,
+        ["wrong file", "looks legit"],
+        "refused imports are audited too"
+    );
 }

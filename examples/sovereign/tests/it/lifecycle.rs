@@ -29,7 +29,11 @@ async fn walk_active_warning_grace_read_only_and_reads_never_blocked() {
         assert_eq!(lic["state"], row.label, "day {}", row.day);
         assert_eq!(lic["banner"].is_object(), row.banner, "day {}: {lic}", row.day);
         let level = loudness(&lic);
-        assert!(level >= louder, "day {}: the banner never gets quieter ({lic})", row.day);
+        assert!(
+            level >= louder,
+            "day {}: the banner never gets quieter ({lic})",
+            row.day
+        );
         louder = level;
         if row.label == "Grace" {
             grace_texts.push(lic["banner"]["text"].as_str().unwrap().to_owned());
@@ -39,12 +43,19 @@ async fn walk_active_warning_grace_read_only_and_reads_never_blocked() {
         if code == 403 {
             // "Writes start failing with a clear “license expired” error."
             assert_eq!(body["code"], "license_read_only");
-            assert!(body["message"].as_str().unwrap().starts_with("License expired"), "{body}");
+            assert!(
+                body["message"].as_str().unwrap().starts_with("License expired"),
+                "{body}"
+            );
         }
         let (code, body) = w.get("/api/orgs/org-eu/records").await;
         assert_eq!(code, row.read, "day {}", row.day);
         let written = SOVEREIGN.iter().filter(|r| r.day <= row.day && r.write == 201).count();
-        assert_eq!(body["records"].as_array().unwrap().len(), written, "nothing is ever deleted");
+        assert_eq!(
+            body["records"].as_array().unwrap().len(),
+            written,
+            "nothing is ever deleted"
+        );
     }
     assert_eq!(louder, Some(2), "read-only is the loudest");
     // "increasingly visible warnings": the grace banner counts down to read-only.
@@ -76,7 +87,12 @@ async fn read_only_keeps_data_sign_in_export_storage_and_backups() {
     assert_eq!(export["members"], json!(["ada"]));
     // Self Managed Storage: "A read-only install can still read and write your own bucket".
     let put = w
-        .call(&w.owner, Method::PUT, "/api/storage/org-eu/b.txt", Some(json!("report")))
+        .call(
+            &w.owner,
+            Method::PUT,
+            "/api/storage/org-eu/b.txt",
+            Some(json!("report")),
+        )
         .await;
     assert_eq!(put.0, 201, "{}", put.1);
     assert_eq!(w.get("/api/storage/org-eu/b.txt").await.0, 200);
@@ -103,7 +119,10 @@ async fn a_fresh_license_returns_to_active_at_once_and_the_data_is_still_there()
     // "Applying a fresh valid license returns the install to Active immediately — no restart needed."
     assert_eq!(w.license().await["state"], "Active");
     assert_eq!(w.write("org-eu", "after").await.0, 201);
-    assert_eq!(w.get("/api/orgs/org-eu/records").await.1["records"], json!(["before", "after"]));
+    assert_eq!(
+        w.get("/api/orgs/org-eu/records").await.1["records"],
+        json!(["before", "after"])
+    );
 }
 
 #[tokio::test]
@@ -112,7 +131,10 @@ async fn without_a_license_no_new_orgs_and_reads_still_work() {
     let (code, lic) = w.call("", Method::GET, "/v1/license/fingerprint", None).await;
     assert_eq!(code, 401, "reads need the view permission, even before setup: {lic}");
     let lic = w.app.license_view().await.unwrap();
-    assert_eq!((lic["state"].as_str(), lic["reason"]["code"].as_str()), (Some("Read-only"), Some("license_missing")));
+    assert_eq!(
+        (lic["state"].as_str(), lic["reason"]["code"].as_str()),
+        (Some("Read-only"), Some("license_missing"))
+    );
     let (code, body) = w.create_org("org-eu").await;
     assert_eq!((code, body["code"].as_str()), (403, Some("license_read_only")));
     assert_eq!(w.get("/api/orgs").await, (200, json!({ "orgs": [] })));
@@ -160,10 +182,16 @@ async fn an_altered_license_refuses_to_start_until_replaced() {
     };
     let app = start(&dir, &clock, None, Some(recovery)).await.unwrap();
     let lic = app.license_view().await.unwrap();
-    assert_eq!((lic["state"].as_str(), lic["max_orgs"].as_u64()), (Some("Active"), Some(2)));
+    assert_eq!(
+        (lic["state"].as_str(), lic["max_orgs"].as_u64()),
+        (Some("Active"), Some(2))
+    );
     let history = app.runtime.store().list_audit(None, 1).await.unwrap();
     assert_eq!(history[0].actor, "ops");
-    assert_eq!(history[0].reason.as_deref(), Some("restore the license from the control plane"));
+    assert_eq!(
+        history[0].reason.as_deref(),
+        Some("restore the license from the control plane")
+    );
 }
 
 #[tokio::test]
@@ -175,5 +203,8 @@ async fn a_lapsed_license_is_not_altered_the_install_starts_read_only() {
     // "Updates & Upgrades — license state is independent of the running version": a restart keeps the license.
     let app = start(&dir, &clock, None, None).await.unwrap();
     let lic = app.license_view().await.unwrap();
-    assert_eq!((lic["state"].as_str(), lic["customer_id"].as_str()), (Some("Read-only"), Some("cust-acme")));
+    assert_eq!(
+        (lic["state"].as_str(), lic["customer_id"].as_str()),
+        (Some("Read-only"), Some("cust-acme"))
+    );
 }

@@ -44,7 +44,10 @@ async fn each_org_has_its_own_plan_features_limits_and_window() {
         assert_eq!(w.member("org-us", name).await.0, 201);
     }
     let (code, body) = w.member("org-us", "c").await;
-    assert_eq!((code, body["code"].as_str(), body["kind"].as_str()), (403, Some("quota_exceeded"), Some("members")));
+    assert_eq!(
+        (code, body["code"].as_str(), body["kind"].as_str()),
+        (403, Some("quota_exceeded"), Some("members"))
+    );
     assert_eq!(w.member("org-eu", "c").await.0, 201);
 
     // The window is the org's: org-us ends on day 100, then runs through the same grace into read-only while the
@@ -54,9 +57,15 @@ async fn each_org_has_its_own_plan_features_limits_and_window() {
     assert_eq!(w.write("org-us", "still allowed in grace").await.0, 201);
     w.travel(108).await;
     let (_, us) = w.get("/api/orgs/org-us").await;
-    assert_eq!((us["state"].as_str(), us["writable"].as_bool()), (Some("Read-only"), Some(false)));
+    assert_eq!(
+        (us["state"].as_str(), us["writable"].as_bool()),
+        (Some("Read-only"), Some(false))
+    );
     assert_eq!(w.write("org-us", "refused").await.1["code"], "license_read_only");
-    assert_eq!(w.get("/api/orgs/org-us/records").await.1["records"], json!(["still allowed in grace"]));
+    assert_eq!(
+        w.get("/api/orgs/org-us/records").await.1["records"],
+        json!(["still allowed in grace"])
+    );
     assert_eq!(w.write("org-eu", "fine").await.0, 201);
     let lic = w.license().await;
     assert_eq!(lic["state"], "Active");
@@ -66,7 +75,10 @@ async fn each_org_has_its_own_plan_features_limits_and_window() {
         .iter()
         .map(|o| (o["id"].as_str().unwrap(), o["state"].as_str().unwrap()))
         .collect();
-    assert_eq!(states, [("org-eu", "Active"), ("org-us", "Read-only"), ("org-ap", "Active")]);
+    assert_eq!(
+        states,
+        [("org-eu", "Active"), ("org-us", "Read-only"), ("org-ap", "Active")]
+    );
 }
 
 #[tokio::test]
@@ -78,7 +90,12 @@ async fn an_org_the_license_stops_naming_stays_readable_and_takes_no_changes() {
     let mut narrower = order(&w.install_id());
     narrower.orgs.retain(|o| o.id != "org-us");
     narrower.sequence = 2;
-    assert_eq!(w.import(Some(&w.owner), &sign(&narrower), Some("org-us moved out")).await.0, 200);
+    assert_eq!(
+        w.import(Some(&w.owner), &sign(&narrower), Some("org-us moved out"))
+            .await
+            .0,
+        200
+    );
 
     let (code, body) = w.write("org-us", "refused").await;
     assert_eq!((code, body["code"].as_str()), (403, Some("org_not_licensed")), "{body}");

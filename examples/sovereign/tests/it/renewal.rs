@@ -9,7 +9,6 @@ use base64::Engine;
 use licet_runtime::ManualClock;
 use seed_testkit::T0;
 use serde_json::{json, Value};
-use sovereign_example::RECONCILE_EVERY;
 
 use crate::common::{start, World};
 use crate::control_plane::{org, ControlPlane};
@@ -21,10 +20,17 @@ async fn registered(connected: bool) -> (World, ControlPlane) {
     let clock = ManualClock::new(T0);
     let cp = ControlPlane::start(&clock).await;
     let first = start(&dir, &clock, None, None).await.unwrap();
-    let (id, fingerprint) = (first.runtime.install_id().to_owned(), first.runtime.fingerprint().to_owned());
+    let (id, fingerprint) = (
+        first.runtime.install_id().to_owned(),
+        first.runtime.fingerprint().to_owned(),
+    );
     drop(first);
-    let credential = cp.register(&id, &fingerprint, json!([org("org-eu", "enterprise", 3)])).await;
-    let app = start(&dir, &clock, connected.then_some(credential), None).await.unwrap();
+    let credential = cp
+        .register(&id, &fingerprint, json!([org("org-eu", "enterprise", 3)]))
+        .await;
+    let app = start(&dir, &clock, connected.then_some(credential), None)
+        .await
+        .unwrap();
     let mut w = World {
         r: app.router(),
         app,
@@ -52,8 +58,9 @@ fn names(lic: &Value, id: &str) -> bool {
     lic["orgs"].as_array().unwrap().iter().any(|o| o["id"] == id)
 }
 
+/// "runs hourly": one hour on the clock, whatever the constant says.
 fn an_hour_later(w: &World, hours: u32) -> String {
-    w.clock.advance(RECONCILE_EVERY);
+    w.clock.advance(Duration::from_secs(3600));
     T0.plus_seconds(i64::from(hours) * 3600).to_rfc3339()
 }
 
@@ -63,7 +70,10 @@ async fn an_org_added_upstream_appears_at_the_next_hourly_refresh() {
     let id = w.install_id();
     assert_eq!(w.create_org("org-new").await.1["code"], "org_not_licensed");
     cp.add_org(&id, org("org-new", "team", 2)).await;
-    assert!(!names(&w.license().await, "org-new"), "nothing changes before the refresh");
+    assert!(
+        !names(&w.license().await, "org-new"),
+        "nothing changes before the refresh"
+    );
 
     // "On the next hourly refresh, the new organization appears in your entitlements"
     let at = an_hour_later(&w, 1);
@@ -147,7 +157,11 @@ async fn offline_activation_request_then_import_with_a_reason() {
     // install.
     let more_apps = alter(signed.compact(), |p| p["products"] = json!(["ledger", "crm"]));
     let (code, body) = cp.activate(&more_apps).await;
-    assert_eq!((code, body["code"].as_str()), (400, Some("activation_request_bad_signature")), "{body}");
+    assert_eq!(
+        (code, body["code"].as_str()),
+        (400, Some("activation_request_bad_signature")),
+        "{body}"
+    );
 
     // "upload that file to the Novantra control plane portal. The portal returns a refreshed signed license, also
     // as a file."
@@ -158,18 +172,33 @@ async fn offline_activation_request_then_import_with_a_reason() {
     let compact = licet_proto::armor::dearmor("LICENSE", &license_file).unwrap();
     let more_orgs = alter(&compact, |p| p["lic"]["max_orgs"] = json!(50));
     let (code, body) = w.import(Some(&admin), &more_orgs, Some("USB from the portal")).await;
-    assert_eq!((code, body["code"].as_str()), (422, Some("license_bad_signature")), "{body}");
+    assert_eq!(
+        (code, body["code"].as_str()),
+        (422, Some("license_bad_signature")),
+        "{body}"
+    );
 
     // "import the refreshed license through System → License → Import. Provide a reason (audited). The system
     // verifies the signature and replaces the previous license." "Then create the org through the protected
     // wizard."
-    let (code, body) = w.import(Some(&admin), &license_file, Some("offline renewal via USB")).await;
+    let (code, body) = w
+        .import(Some(&admin), &license_file, Some("offline renewal via USB"))
+        .await;
     assert_eq!(code, 200, "{body}");
     let lic = w.license().await;
     assert!(names(&lic, "org-new"), "{lic}");
-    assert_eq!(lic["last_refresh"], Value::Null, "offline: no connected refresh ever ran");
+    assert_eq!(
+        lic["last_refresh"],
+        Value::Null,
+        "offline: no connected refresh ever ran"
+    );
     assert_eq!(w.create_org("org-new").await.0, 201);
-    let entry = w.audit().await.into_iter().find(|e| e["action"] == "license.install").unwrap();
+    let entry = w
+        .audit()
+        .await
+        .into_iter()
+        .find(|e| e["action"] == "license.install")
+        .unwrap();
     assert_eq!(
         (entry["actor"].as_str(), entry["reason"].as_str()),
         (Some("ops-admin"), Some("offline renewal via USB"))
