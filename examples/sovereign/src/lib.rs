@@ -114,8 +114,7 @@ struct Db {
 #[derive(Clone)]
 pub struct Sovereign {
     pub runtime: Runtime,
-    /// The install-side license service (licet-server) over the same runtime.
-    pub license: Arc<RuntimeService>,
+    /// licet-server's state over the same runtime: the install-side license API this product mounts.
     server: AppState,
     db: Arc<Mutex<Db>>,
 }
@@ -147,8 +146,7 @@ impl Sovereign {
         };
         Ok(Sovereign {
             runtime,
-            server: AppState::new(license.clone(), options),
-            license,
+            server: AppState::new(license, options),
             db: Arc::default(),
         })
     }

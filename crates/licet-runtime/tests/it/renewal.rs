@@ -37,16 +37,11 @@ async fn serve(stub: Stub) -> String {
     format!("http://{addr}/renew")
 }
 
-async fn runtime(w: &World, url: &str) -> Runtime {
+async fn runtime(w: &World, renewal: RenewalConfig) -> Runtime {
     Runtime::builder(policy(), w.vendor.verifier(), w.store.clone())
         .clock(Arc::new(w.clock.clone()))
         .env(Arc::new(|_| None))
-        .renewal(RenewalConfig {
-            enabled: false,
-            credential: Some("install-secret".into()),
-            url_override: Some(url.to_owned()),
-            ..RenewalConfig::default()
-        })
+        .renewal(renewal)
         .build()
         .await
         .unwrap()
@@ -57,7 +52,13 @@ async fn refresh_installs_only_newer_and_keeps_current_on_failure() {
     let w = World::new().await;
     let stub = Stub::default();
     let url = serve(stub.clone()).await;
-    let rt = runtime(&w, &url).await;
+    let renewal = RenewalConfig {
+        enabled: false,
+        credential: Some("install-secret".into()),
+        url_override: Some(url),
+        ..RenewalConfig::default()
+    };
+    let rt = runtime(&w, renewal).await;
     rt.install(w.token(30, 3).as_bytes(), "owner", None, Scope::Instance)
         .await
         .unwrap();
@@ -102,12 +103,7 @@ async fn refresh_installs_only_newer_and_keeps_current_on_failure() {
 #[tokio::test]
 async fn no_renewal_url_is_not_an_error() {
     let w = World::new().await;
-    let rt = Runtime::builder(policy(), w.vendor.verifier(), w.store.clone())
-        .clock(Arc::new(w.clock.clone()))
-        .env(Arc::new(|_| None))
-        .build()
-        .await
-        .unwrap();
+    let rt = runtime(&w, RenewalConfig::default()).await;
     rt.install(w.token(30, 1).as_bytes(), "owner", None, Scope::Instance)
         .await
         .unwrap();
@@ -132,21 +128,16 @@ async fn the_hourly_schedule_follows_the_injected_clock() {
     let url = serve(stub.clone()).await;
     *stub.answer.lock().unwrap() = (StatusCode::SERVICE_UNAVAILABLE, String::new());
     let hour = std::time::Duration::from_secs(3600);
-    let rt = Runtime::builder(policy(), w.vendor.verifier(), w.store.clone())
-        .clock(Arc::new(w.clock.clone()))
-        .env(Arc::new(|_| None))
-        .renewal(RenewalConfig {
-            jitter: 0.0,
-            interval: hour,
-            // "the job retries on the next interval": no shorter retry after a failure.
-            backoff_base: hour,
-            backoff_max: hour,
-            url_override: Some(url),
-            ..RenewalConfig::default()
-        })
-        .build()
-        .await
-        .unwrap();
+    let renewal = RenewalConfig {
+        jitter: 0.0,
+        interval: hour,
+        // "the job retries on the next interval": no shorter retry after a failure.
+        backoff_base: hour,
+        backoff_max: hour,
+        url_override: Some(url),
+        ..RenewalConfig::default()
+    };
+    let rt = runtime(&w, renewal).await;
     rt.install(w.token(30, 1).as_bytes(), "owner", None, Scope::Instance)
         .await
         .unwrap();

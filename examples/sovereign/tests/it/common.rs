@@ -176,6 +176,12 @@ impl World {
             .await
     }
 
+    /// The newest `license.install` entry of the audit log.
+    pub async fn last_install(&self) -> Value {
+        let entries = self.audit().await;
+        entries.into_iter().find(|e| e["action"] == "license.install").unwrap()
+    }
+
     pub async fn audit(&self) -> Vec<Value> {
         let (code, body) = self.get("/v1/license/audit").await;
         assert_eq!(code, 200, "{body}");

@@ -193,12 +193,7 @@ async fn offline_activation_request_then_import_with_a_reason() {
         "offline: no connected refresh ever ran"
     );
     assert_eq!(w.create_org("org-new").await.0, 201);
-    let entry = w
-        .audit()
-        .await
-        .into_iter()
-        .find(|e| e["action"] == "license.install")
-        .unwrap();
+    let entry = w.last_install().await;
     assert_eq!(
         (entry["actor"].as_str(), entry["reason"].as_str()),
         (Some("ops-admin"), Some("offline renewal via USB"))
