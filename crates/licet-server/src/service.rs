@@ -206,6 +206,9 @@ pub enum ServiceError {
     /// The action cannot be done in this configuration (e.g. refresh without a renewal URL).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The vendor's profile does not let licenses in this way (or not through this server at all).
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
     /// A remote party (the vendor's renewal endpoint) failed.
     #[error("upstream: {0}")]
     Upstream(String),
