@@ -103,7 +103,10 @@ mod tests {
             let Err(ServiceError::NotAllowed(why)) = check(&profiles::LIBERTY, way) else {
                 panic!("liberty allowed {way:?}");
             };
-            assert!(why.contains("LIBERTY_LICENSE_KEY") && why.contains("license.key"), "{why}");
+            assert!(
+                why.contains("LIBERTY_LICENSE_KEY") && why.contains("license.key"),
+                "{why}"
+            );
         }
     }
 
