@@ -49,6 +49,7 @@ pub(crate) fn audit_entry(e: licet_store::AuditEntry) -> AuditEntry {
         scope: detail("scope").unwrap_or_else(|| "instance".to_owned()),
         reason: e.reason.clone(),
         license_fingerprint: e.fingerprint.clone(),
+        source: detail("source"),
         outcome: detail("outcome").unwrap_or_else(|| "ok".to_owned()),
     }
 }

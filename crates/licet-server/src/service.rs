@@ -184,6 +184,8 @@ pub struct AuditEntry {
     pub scope: String,
     pub reason: Option<String>,
     pub license_fingerprint: Option<String>,
+    /// For a license install: how it arrived (`upload`, `import`, `file`, `renewal`).
+    pub source: Option<String>,
     pub outcome: String,
 }
 

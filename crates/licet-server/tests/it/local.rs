@@ -67,7 +67,13 @@ async fn armored_upload_time_passes_and_metrics_follow() {
     )
     .await;
     t.service.set_usage("users", 7);
-    assert_eq!(s.status().await["state"], "active");
+    let st = s.status().await;
+    assert_eq!(st["state"], "active");
+    // The armored file is kept in its compact form, so the audit names it by the status's fingerprint.
+    let audit = s.audit(5).await;
+    let installed = audit.iter().find(|e| e["action"] == "license.install").unwrap();
+    assert_eq!(installed["license_fingerprint"], st["license_fingerprint"]);
+    assert_eq!(installed["source"], "upload");
 
     t.clock.advance_days(20);
     let st = s.status().await;
