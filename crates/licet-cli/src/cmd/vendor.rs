@@ -2,7 +2,6 @@
 //! `licet vendor activate`: the offline exchange by files, on the vendor's database directly (an air-gapped
 //! vendor machine, or one where the control plane is not served).
 
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -147,7 +146,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn activate(args: ActivateArgs) -> anyhow::Result<ExitCode> {
-    let request = read_request(&args.request)?;
+    let request = crate::input::read_limited(
+        &args.request,
+        licet_proto::activation::MAX_REQUEST_BYTES,
+        "the activation request",
+    )?;
+    // Not UTF-8 is not a request; say so in the vendor's words rather than as an I/O error.
+    let request = String::from_utf8_lossy(&request).into_owned();
     refuse_missing_sqlite(&args.issuing.database_url)?;
     // No listener and no admin API here: the defaults only fill the config's unused fields.
     let defaults = VendorConfig::default();
@@ -178,23 +183,6 @@ fn activate(args: ActivateArgs) -> anyhow::Result<ExitCode> {
         license.sequence, license.install_id, license.fingerprint
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn read_request(arg: &str) -> anyhow::Result<String> {
-    // One byte past the limit, so that an oversized file is refused as such without being read whole.
-    let limit = (licet_proto::activation::MAX_REQUEST_BYTES + 1) as u64;
-    let mut text = String::new();
-    if arg == "-" {
-        std::io::stdin()
-            .take(limit)
-            .read_to_string(&mut text)
-            .context("reading the activation request from stdin")?;
-    } else {
-        std::fs::File::open(arg)
-            .and_then(|f| f.take(limit).read_to_string(&mut text))
-            .with_context(|| format!("reading the activation request {arg}"))?;
-    }
-    Ok(text)
 }
 
 /// `Db::connect` creates a missing SQLite file (right for `serve`); here it would only hide a wrong path behind

@@ -12,7 +12,7 @@ use licet_proto::SignedActivationRequest;
 use licet_server::testkit::{json, Method, TestServer};
 use serde_json::{json as body, Value};
 
-use crate::support::{licet, ok, vendor_error, Serve, VendorServe};
+use crate::support::{licet, ok, vendor_error, Server};
 
 const ISSUER: &str = "acme-vendor";
 const AUDIENCE: &str = "acme-product";
@@ -46,7 +46,7 @@ fn prepare(d: &Path) -> String {
     ok(&licet(d, &token)).trim().to_owned()
 }
 
-fn serve(d: &Path) -> Serve {
+fn serve(d: &Path) -> Server {
     let trust = ["--trust", "keys/jwks.json", "--issuer", ISSUER, "--audience", AUDIENCE];
     let rest = [
         "--data-dir",
@@ -56,10 +56,10 @@ fn serve(d: &Path) -> Serve {
         "--license-file",
         "expired.lic",
     ];
-    Serve::start(d, &[&trust[..], &rest].concat())
+    Server::serve(d, &[&trust[..], &rest].concat())
 }
 
-fn vendor(d: &Path) -> VendorServe {
+fn vendor(d: &Path) -> Server {
     let args = [
         "--database-url",
         "sqlite://vendor.db",
@@ -68,7 +68,7 @@ fn vendor(d: &Path) -> VendorServe {
         "--audience",
         AUDIENCE,
     ];
-    VendorServe::start(d, &args)
+    Server::vendor(d, &args)
 }
 
 /// `GET /v1/license/activation-request`: the armored file, and its verified contents.
@@ -112,10 +112,10 @@ fn tampered(armored: &str) -> String {
     licet_proto::armor::armor(ARMOR_LABEL, &compact)
 }
 
-async fn post_activation(vendor: &VendorServe, request: &str) -> licet_server::testkit::Response {
+async fn post_activation(vendor: &Server, request: &str) -> licet_server::testkit::Response {
     let path = licet_proto::paths::ACTIVATION;
     vendor
-        .public()
+        .client()
         .call_text(Method::POST, path, "text/plain", request)
         .await
 }
@@ -145,13 +145,19 @@ async fn import(install: &TestServer, license: &str) -> String {
     fingerprint
 }
 
+/// An install running with last year's license, and a client with its `ops` admin token.
+fn expired_install() -> (tempfile::TempDir, Server, TestServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let ops = prepare(dir.path());
+    let install_side = serve(dir.path());
+    let install = install_side.client().with_token(Some(&ops));
+    (dir, install_side, install)
+}
+
 #[tokio::test]
 async fn activation_over_http_brings_an_expired_install_back_to_active() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, install_side, install) = expired_install();
     let d = dir.path();
-    let ops = prepare(d);
-    let install_side = serve(d);
-    let install = install_side.client().with_token(Some(&ops));
     let before = install.status().await;
     assert_eq!(before["state"], "expired", "{before}");
     let (request, verified) = activation_request(&install).await;
@@ -226,11 +232,8 @@ async fn activation_over_http_brings_an_expired_install_back_to_active() {
 
 #[tokio::test]
 async fn activation_by_files_on_an_air_gapped_vendor() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, _install_side, install) = expired_install();
     let d = dir.path();
-    let ops = prepare(d);
-    let install_side = serve(d);
-    let install = install_side.client().with_token(Some(&ops));
     let (request, verified) = activation_request(&install).await;
     std::fs::write(d.join("request.txt"), &request).unwrap();
     std::fs::write(d.join("tampered.txt"), tampered(&request)).unwrap();

@@ -2,7 +2,7 @@
 
 use licet_server::testkit::{error, json, Method};
 
-use crate::support::{licet, ok, Serve};
+use crate::support::{licet, ok, Server};
 use crate::vendor_flow::setup;
 
 #[tokio::test]
@@ -55,7 +55,7 @@ async fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
     );
     assert!(!bad.status.success());
 
-    let serve = Serve::start(
+    let serve = Server::serve(
         d,
         &[
             "--data-dir",
@@ -119,7 +119,7 @@ async fn serve_under_liberty_installs_nothing_from_the_api_or_a_file() {
         "--license-file",
         "lic.jwt",
     ];
-    let serve = Serve::start(d, &[&trust[..], &rest].concat());
+    let serve = Server::serve(d, &[&trust[..], &rest].concat());
     let log = serve.log();
     assert!(
         log.contains("lic.jwt was not installed: license_source_not_allowed: The liberty profile reads its license only from the environment variable LIBERTY_LICENSE_KEY"),

@@ -1,5 +1,5 @@
 //! What the CLI tests share: running `licet` once, and `licet serve` / `licet vendor serve` as child processes
-//! (stopped when dropped) with an HTTP client for each (licet-server's testkit client).
+//! with an HTTP client for each (licet-server's testkit client).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -75,15 +75,20 @@ impl Drop for Process {
     }
 }
 
-/// `licet serve` on a free loopback port, in `dir`.
-pub struct Serve {
+pub const VENDOR_ADMIN: &str = "0123456789abcdef-test";
+
+/// `licet serve` or `licet vendor serve` running on a free loopback port; stopped (and its exit checked) with
+/// [`Server::stop`], killed if dropped.
+pub struct Server {
     process: Process,
     pub base: String,
+    /// What it stops on: `licet serve` takes SIGTERM, `licet vendor serve` waits for Ctrl-C.
+    stop_signal: &'static str,
 }
 
-impl Serve {
-    /// `licet serve --listen 127.0.0.1:0 ARGS…`; returns once it has printed its URL (it is listening then).
-    pub fn start(dir: &Path, args: &[&str]) -> Serve {
+impl Server {
+    /// `licet serve --listen 127.0.0.1:0 ARGS…` in `dir`; returns once it has printed its URL (it listens then).
+    pub fn serve(dir: &Path, args: &[&str]) -> Server {
         let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
         all.extend_from_slice(args);
         let mut process = Process::spawn(dir, "serve", &all, true);
@@ -94,36 +99,16 @@ impl Serve {
             .and_then(|l| l.split("open ").nth(1))
             .unwrap_or_else(|| panic!("licet serve printed no URL ({line:?}); log:\n{}", process.log()));
         let base = url.trim_end_matches("/settings/license").to_owned();
-        Serve { process, base }
+        Server {
+            process,
+            base,
+            stop_signal: "TERM",
+        }
     }
 
-    pub fn client(&self) -> TestServer {
-        TestServer::connect(&self.base)
-    }
-
-    pub fn log(&self) -> String {
-        self.process.log()
-    }
-
-    /// SIGTERM, as an orchestrator stops it; it must exit 0.
-    #[track_caller]
-    pub fn stop(mut self) {
-        self.process.stop("TERM");
-    }
-}
-
-/// `licet vendor serve` on a free loopback port, in `dir`.
-pub struct VendorServe {
-    process: Process,
-    pub base: String,
-}
-
-pub const VENDOR_ADMIN: &str = "0123456789abcdef-test";
-
-impl VendorServe {
-    /// `licet vendor serve --admin-token VENDOR_ADMIN --listen 127.0.0.1:PORT ARGS…`; returns once `/healthz`
-    /// answers.
-    pub fn start(dir: &Path, args: &[&str]) -> VendorServe {
+    /// `licet vendor serve --admin-token VENDOR_ADMIN --listen 127.0.0.1:PORT ARGS…` in `dir`; returns once it
+    /// accepts connections.
+    pub fn vendor(dir: &Path, args: &[&str]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -132,10 +117,10 @@ impl VendorServe {
         let addr = format!("127.0.0.1:{port}");
         let mut all = vec!["vendor", "serve", "--admin-token", VENDOR_ADMIN, "--listen", &addr];
         all.extend_from_slice(args);
-        let process = Process::spawn(dir, "vendor", &all, false);
-        let vendor = VendorServe {
-            process,
+        let vendor = Server {
+            process: Process::spawn(dir, "vendor", &all, false),
             base: format!("http://{addr}"),
+            stop_signal: "INT",
         };
         for _ in 0..100 {
             if std::net::TcpStream::connect(&addr).is_ok() {
@@ -146,24 +131,24 @@ impl VendorServe {
         panic!("licet vendor serve never listened; log:\n{}", vendor.log());
     }
 
-    /// A client sending the admin token.
-    pub fn admin(&self) -> TestServer {
-        TestServer::connect(&self.base).with_token(Some(VENDOR_ADMIN))
+    /// A client sending no token.
+    pub fn client(&self) -> TestServer {
+        TestServer::connect(&self.base)
     }
 
-    /// A client sending no token (the install's side of the exchange).
-    pub fn public(&self) -> TestServer {
-        TestServer::connect(&self.base)
+    /// A client sending the vendor admin token.
+    pub fn admin(&self) -> TestServer {
+        self.client().with_token(Some(VENDOR_ADMIN))
     }
 
     pub fn log(&self) -> String {
         self.process.log()
     }
 
-    /// Ctrl-C (SIGINT), which is what it waits for; it must exit 0.
+    /// Stops it as an operator would; it must exit 0.
     #[track_caller]
     pub fn stop(mut self) {
-        self.process.stop("INT");
+        self.process.stop(self.stop_signal);
     }
 }
 

@@ -4,7 +4,7 @@ use std::process::Command;
 
 use licet_server::testkit::{json, Method};
 
-use crate::support::{vendor_error, VendorServe};
+use crate::support::{vendor_error, Server};
 
 #[test]
 fn vendor_serve_refuses_a_short_admin_token() {
@@ -22,13 +22,13 @@ fn vendor_serve_refuses_a_short_admin_token() {
 #[tokio::test]
 async fn vendor_serve_answers_health_and_console() {
     let dir = tempfile::tempdir().unwrap();
-    let vendor = VendorServe::start(dir.path(), &["--database-url", "sqlite://vendor.db"]);
+    let vendor = Server::vendor(dir.path(), &["--database-url", "sqlite://vendor.db"]);
     assert!(
         vendor.log().contains(&format!("listening on {}", vendor.base)),
         "{}",
         vendor.log()
     );
-    let public = vendor.public();
+    let public = vendor.client();
     let health = public.call(Method::GET, "/healthz").await;
     assert_eq!(
         (health.status().as_u16(), health.text().await.unwrap()),
