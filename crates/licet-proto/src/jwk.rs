@@ -30,6 +30,18 @@ impl Ed25519Jwk {
         }
     }
 
+    /// The JWK of an Ed25519 public key (the install's activation key); any other key type is refused, since a
+    /// request signed with it could not be verified.
+    pub fn from_public_key(key: &PublicKey) -> Result<Self, ProtoError> {
+        let jwk = key.to_jwk("");
+        match (jwk.kty.as_str(), jwk.crv, jwk.x) {
+            ("OKP", Some(crv), Some(x)) if crv == "Ed25519" => Ok(Ed25519Jwk { kty: jwk.kty, crv, x }),
+            _ => Err(ProtoError::AlgForbidden {
+                alg: key.alg().to_string(),
+            }),
+        }
+    }
+
     /// The key, if this JWK is a well-formed Ed25519 public key (a valid curve point). Parsed by licet-core, so
     /// the install side's keys and the vendor's are read by one implementation.
     pub fn public_key(&self) -> Result<PublicKey, ProtoError> {
@@ -96,5 +108,28 @@ mod tests {
             ..Ed25519Jwk::from_public_key_bytes(&[0; 32])
         };
         assert!(short.public_key().is_err());
+    }
+
+    #[test]
+    fn from_public_key_round_trips_ed25519_and_refuses_others() {
+        let seed = ed25519_dalek::SigningKey::from_bytes(&[9; 32]).verifying_key();
+        let ed = PublicKey::from_ed25519(seed).unwrap();
+        let jwk = Ed25519Jwk::from_public_key(&ed).unwrap();
+        assert_eq!(jwk, Ed25519Jwk::from_public_key_bytes(seed.as_bytes()));
+        // RFC 7517 A.1's P-256 key: a valid key, but not one an activation request may be signed with.
+        let ec = Jwk {
+            kty: "EC".into(),
+            kid: None,
+            alg: None,
+            use_: None,
+            crv: Some("P-256".into()),
+            x: Some("MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4".into()),
+            y: Some("4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM".into()),
+            n: None,
+            e: None,
+            other: Default::default(),
+        };
+        let err = Ed25519Jwk::from_public_key(&PublicKey::from_jwk(&ec).unwrap()).unwrap_err();
+        assert_eq!(err.code(), "activation_request_alg_forbidden");
     }
 }

@@ -147,7 +147,7 @@ function renderAudit(page, append) {
     cell(tr, e.id);
     cell(tr, fmtTime(e.at));
     cell(tr, e.actor);
-    cell(tr, e.action);
+    cell(tr, e.source ? e.action + " (" + e.source + ")" : e.action);
     cell(tr, e.scope);
     cell(tr, e.reason);
     cell(tr, e.outcome);

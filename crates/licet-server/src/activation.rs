@@ -1,19 +1,12 @@
-//! The activation request: a file this install signs with its own Ed25519 key (made at first start) so the vendor
-//! can tell it came from the install it names. Offline installs carry it to the vendor and import the answer.
-//!
-//! Wire format: licet-proto's `ActivationRequest` (vendor branch): an armored (`LICET ACTIVATION REQUEST`) compact
-//! JWS with header `{"alg":"EdDSA","typ":"licet-activation-request+jws"}` and payload `{v, install_id,
-//! fingerprint, license_fingerprint?, products?, created_at, nonce, public_key: {kty, crv, x}}`. Written here with
-//! licet-core's signer until licet-proto is on main; then `request` becomes `ActivationRequest { … }.sign(key)?
-//! .armored()`.
+//! The activation request: a file this install signs with its own Ed25519 key (made once, at first start, and kept
+//! in the store) so the vendor can tell it came from the install it names. Offline installs carry it to the vendor
+//! (`POST /v1/activation`, or `licet vendor activate` on an air-gapped vendor machine) and import the answer.
+//! The format is licet-proto's, the one the vendor reads.
 
-use licet_core::{FileSigner, JwsSigner, UnixTime};
-use serde_json::{json, Map, Value};
+use licet_core::{FileSigner, UnixTime};
+use licet_proto::{ActivationRequest, Ed25519Jwk};
 
 use crate::service::{ActivationFile, AuditEntry, Identity, ServiceError, StatusView};
-
-pub const LABEL: &str = "LICET ACTIVATION REQUEST";
-pub const JWS_TYP: &str = "licet-activation-request+jws";
 
 fn internal(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(e.to_string())
@@ -25,36 +18,23 @@ pub(crate) fn request(
     status: &StatusView,
     now: UnixTime,
 ) -> Result<ActivationFile, ServiceError> {
-    let jwk = key.key().public_key().to_jwk(key.kid());
     let mut nonce = [0u8; 16];
     rand_core::RngCore::try_fill_bytes(&mut rand_core::OsRng, &mut nonce).map_err(internal)?;
-    let mut payload = Map::new();
-    payload.insert("v".into(), json!(1));
-    payload.insert("install_id".into(), json!(identity.install_id));
-    payload.insert("fingerprint".into(), json!(identity.fingerprint));
-    if let Some(fp) = &status.license_fingerprint {
-        payload.insert("license_fingerprint".into(), json!(fp));
-    }
-    if !status.products.is_empty() {
-        payload.insert("products".into(), json!(status.products));
-    }
-    payload.insert("created_at".into(), json!(now));
-    payload.insert("nonce".into(), json!(hex::encode(nonce)));
-    payload.insert("public_key".into(), json!({"kty": jwk.kty, "crv": jwk.crv, "x": jwk.x}));
-    let header = json!({"alg": key.alg().as_str(), "typ": JWS_TYP}).to_string();
-    let body = serde_json::to_vec(&Value::Object(payload)).map_err(internal)?;
-    let compact = licet_core::issue::sign_raw(header.as_bytes(), &body, key as &dyn JwsSigner).map_err(internal)?;
-    let mut file = format!("-----BEGIN {LABEL}-----\n");
-    let chars: Vec<char> = compact.chars().collect();
-    for line in chars.chunks(64) {
-        file.extend(line);
-        file.push('\n');
-    }
-    file.push_str(&format!("-----END {LABEL}-----\n"));
+    let request = ActivationRequest {
+        v: licet_proto::activation::FORMAT_VERSION,
+        install_id: identity.install_id.clone(),
+        fingerprint: identity.fingerprint.clone(),
+        license_fingerprint: status.license_fingerprint.clone(),
+        products: status.products.clone(),
+        created_at: now,
+        nonce: hex::encode(nonce),
+        public_key: Ed25519Jwk::from_public_key(&key.key().public_key()).map_err(internal)?,
+    };
+    let signed = request.sign(key).map_err(internal)?;
     Ok(ActivationFile {
         filename: format!("licet-activation-{}.txt", identity.install_id),
-        content_type: "text/plain; charset=utf-8".into(),
-        body: file,
+        content_type: licet_proto::media::ACTIVATION_REQUEST.to_owned(),
+        body: signed.armored(),
     })
 }
 
@@ -69,6 +49,7 @@ pub(crate) fn audit_entry(e: licet_store::AuditEntry) -> AuditEntry {
         scope: detail("scope").unwrap_or_else(|| "instance".to_owned()),
         reason: e.reason.clone(),
         license_fingerprint: e.fingerprint.clone(),
+        source: detail("source"),
         outcome: detail("outcome").unwrap_or_else(|| "ok".to_owned()),
     }
 }

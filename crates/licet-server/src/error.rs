@@ -41,6 +41,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The profile does not take licenses this way; nothing was changed.
+    #[error("source not allowed: {0}")]
+    SourceNotAllowed(String),
     #[error("upstream: {0}")]
     Upstream(String),
     #[error("internal: {0}")]
@@ -59,7 +62,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) | ApiError::SourceNotAllowed(_) => StatusCode::CONFLICT,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -100,6 +103,7 @@ impl ApiError {
                 "This endpoint does not accept that method; see /v1/openapi.json.".into(),
             ),
             ApiError::Unavailable(why) => ("unavailable", format!("{why}.")),
+            ApiError::SourceNotAllowed(why) => ("license_source_not_allowed", format!("{why}.")),
             ApiError::Upstream(why) => (
                 "renewal_failed",
                 format!("The renewal server could not be used: {why}."),
@@ -122,6 +126,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Rejected(r) => ApiError::License(r),
             ServiceError::NotFound(what) => ApiError::NotFound(what),
             ServiceError::Unavailable(why) => ApiError::Unavailable(why),
+            ServiceError::NotAllowed(why) => ApiError::SourceNotAllowed(why),
             ServiceError::Upstream(why) => ApiError::Upstream(why),
             ServiceError::Internal(why) => ApiError::Internal(why),
         }
@@ -184,6 +189,7 @@ mod tests {
             ApiError::RouteNotFound,
             ApiError::MethodNotAllowed,
             ApiError::Unavailable("The license has no renewal URL".into()),
+            ApiError::SourceNotAllowed("The liberty profile does not accept uploads".into()),
             ApiError::Upstream("timeout".into()),
             ApiError::Internal("x".into()),
         ];

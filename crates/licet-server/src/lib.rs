@@ -3,6 +3,7 @@
 //! [`router`] gives a product everything under `/v1/license`, `/metrics`, `/healthz`, `/v1/openapi.json` and the
 //! Settings → License page, over any [`LicenseService`]; [`serve`] runs it the way `licet serve` does.
 
+mod accepts;
 mod activation;
 mod auth;
 pub mod config;

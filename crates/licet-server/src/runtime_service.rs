@@ -9,6 +9,7 @@ use licet_core::{Alg, FileSigner, PrivateKey};
 use licet_runtime::{Error as RuntimeError, RefreshOutcome, Runtime};
 use licet_store::Store;
 
+use crate::accepts::{self, Way};
 use crate::service::{
     ActivationFile, Actor, AuditEntry, Identity, LicenseService, NewToken, Role, Scope, ServiceError, StatusView,
     TokenInfo,
@@ -156,7 +157,15 @@ impl LicenseService for RuntimeService {
         actor: Actor,
         reason: Option<String>,
     ) -> Result<StatusView, ServiceError> {
+        accepts::check(self.runtime.policy(), Way::of_source(source))?;
         let target = store_scope(&scope)?;
+        // The store names a license by the SHA-256 of the text it keeps; keeping the compact form makes history
+        // and audit name an armored or JSON upload by the fingerprint the status, the vendor and `licet verify`
+        // use (all over the compact form). Bytes that do not decode go as they came, to be refused with a reason.
+        let bytes = match licet_core::Jws::decode(&bytes, licet_core::MAX_TOKEN_BYTES) {
+            Ok(jws) => jws.compact().as_bytes().to_vec(),
+            Err(_) => bytes,
+        };
         match self
             .runtime
             .install_from(&bytes, &actor.0, reason.as_deref(), target, source)
@@ -173,6 +182,7 @@ impl LicenseService for RuntimeService {
     }
 
     async fn clear(&self, scope: Scope, actor: Actor, reason: Option<String>) -> Result<StatusView, ServiceError> {
+        accepts::check(self.runtime.policy(), Way::Store)?;
         let target = store_scope(&scope)?;
         if self.store().current_license(&target).await.map_err(internal)?.is_none() {
             return Err(ServiceError::NotFound(format!("A license for {scope}")));
@@ -186,6 +196,7 @@ impl LicenseService for RuntimeService {
 
     /// The renewal itself is audited by the runtime; this records who asked for it and how it went.
     async fn refresh(&self, actor: Actor) -> Result<StatusView, ServiceError> {
+        accepts::check(self.runtime.policy(), Way::Renewal)?;
         let result = self.runtime.refresh_now().await;
         let outcome = match &result {
             Ok(RefreshOutcome::Installed { sequence, .. }) => format!("installed sequence {sequence}"),

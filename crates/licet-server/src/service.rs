@@ -184,6 +184,8 @@ pub struct AuditEntry {
     pub scope: String,
     pub reason: Option<String>,
     pub license_fingerprint: Option<String>,
+    /// For a license install: how it arrived (`upload`, `import`, `file`, `renewal`).
+    pub source: Option<String>,
     pub outcome: String,
 }
 
@@ -206,6 +208,9 @@ pub enum ServiceError {
     /// The action cannot be done in this configuration (e.g. refresh without a renewal URL).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The vendor's profile does not let licenses in this way (or not through this server at all).
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
     /// A remote party (the vendor's renewal endpoint) failed.
     #[error("upstream: {0}")]
     Upstream(String),

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use licet_core::claims::{Binding, Claims, Customer, License, Limit, OrgEntitlement, Renewal, SchemaVersion};
 use licet_core::{Alg, Audience, Encoding, FileSigner, Keyring, PrivateKey, TrustedKey, UnixTime, Verifier};
-use reqwest::{Client, Method, RequestBuilder, Response};
-use serde_json::Value;
+pub use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::{json as json_value, Value};
 
 use crate::{AppState, LicenseService, RuntimeService, ServerOptions};
 
@@ -141,12 +141,12 @@ impl TestClock {
     }
 }
 
-/// A running server and a client for it. Dropping it stops the server.
+/// A running server and a client for it. Dropping the last handle to a server this process started stops it.
 pub struct TestServer {
     pub base: String,
     pub client: Client,
     pub token: Option<String>,
-    shutdown: Arc<tokio::sync::oneshot::Sender<()>>,
+    shutdown: Option<Arc<tokio::sync::oneshot::Sender<()>>>,
 }
 
 /// The real thing: [`RuntimeService`] (licet-runtime over SQLite in a temporary directory).
@@ -161,14 +161,21 @@ pub struct Local {
 impl Local {
     /// Starts under the named reference profile (`nivq`, `justiam`, …).
     pub async fn start(profile: &str) -> Local {
+        Local::start_with_env(profile, |_| Vec::new()).await
+    }
+
+    /// As [`Local::start`], with environment variables for the runtime's sources, made with the test vendor (a
+    /// license in `LIBERTY_LICENSE_KEY`, say). Nothing from the real environment is visible.
+    pub async fn start_with_env(profile: &str, env: impl FnOnce(&TestVendor) -> Vec<(&'static str, String)>) -> Local {
+        let vendor = TestVendor::new();
+        let env: BTreeMap<String, String> = env(&vendor).into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         let dir = tempfile::tempdir().unwrap();
         let store = licet_store::open_in_data_dir(dir.path()).await.unwrap();
-        let vendor = TestVendor::new();
         let clock = TestClock::new(START);
         let policy = licet_core::profiles::by_name(profile).unwrap_or_else(|| panic!("no profile {profile}"));
         let runtime = licet_runtime::Runtime::builder(policy.clone(), vendor.verifier.clone(), store)
             .clock(clock.runtime_clock())
-            .env(Arc::new(|_: &str| None))
+            .env(Arc::new(move |k: &str| env.get(k).cloned()))
             .build()
             .await
             .unwrap();
@@ -205,7 +212,17 @@ impl TestServer {
             base: format!("http://{addr}"),
             client: Client::new(),
             token: None,
-            shutdown: Arc::new(tx),
+            shutdown: Some(Arc::new(tx)),
+        }
+    }
+
+    /// A client for a server started elsewhere (`licet serve` as a process), at `base` (`http://host:port`).
+    pub fn connect(base: &str) -> TestServer {
+        TestServer {
+            base: base.trim_end_matches('/').to_owned(),
+            client: Client::new(),
+            token: None,
+            shutdown: None,
         }
     }
 
@@ -231,19 +248,80 @@ impl TestServer {
         }
     }
 
-    pub async fn status(&self) -> Value {
-        json(self.req(Method::GET, "/v1/license/status").send().await.unwrap(), 200).await
+    /// `method path` with no body.
+    pub async fn call(&self, method: Method, path: &str) -> Response {
+        self.req(method, path).send().await.unwrap()
     }
 
-    /// POST a raw license (`text/plain`).
-    pub async fn install(&self, license: &str) -> Response {
-        self.req(Method::POST, "/v1/license")
-            .header("content-type", "text/plain")
-            .body(license.to_owned())
+    /// `method path` with a JSON body.
+    pub async fn call_json(&self, method: Method, path: &str, body: Value) -> Response {
+        self.req(method, path).json(&body).send().await.unwrap()
+    }
+
+    /// `method path` with a text body of `content_type`.
+    pub async fn call_text(&self, method: Method, path: &str, content_type: &str, body: &str) -> Response {
+        self.req(method, path)
+            .header("content-type", content_type)
+            .body(body.to_owned())
             .send()
             .await
             .unwrap()
     }
+
+    /// `GET path`, which must answer 200 with JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        json(self.call(Method::GET, path).await, 200).await
+    }
+
+    /// `method path` (no body) must be refused with `status` and `code`.
+    pub async fn refused(&self, method: Method, path: &str, status: u16, code: &str) {
+        error(self.call(method, path).await, status, code).await;
+    }
+
+    pub async fn status(&self) -> Value {
+        self.get_json("/v1/license/status").await
+    }
+
+    /// The newest `limit` audit entries, newest first.
+    pub async fn audit(&self, limit: u32) -> Vec<Value> {
+        let page = self.get_json(&format!("/v1/license/audit?limit={limit}")).await;
+        page["entries"].as_array().unwrap().clone()
+    }
+
+    /// POST a raw license (`text/plain`).
+    pub async fn install(&self, license: &str) -> Response {
+        self.call_text(Method::POST, "/v1/license", "text/plain", license).await
+    }
+
+    /// `PUT /v1/license/orgs/{id}` with a raw license.
+    pub async fn put_org(&self, id: &str, license: &str) -> Response {
+        self.call_text(Method::PUT, &format!("/v1/license/orgs/{id}"), "text/plain", license)
+            .await
+    }
+
+    /// `POST /v1/license/import` as JSON `{license, reason}` (no `reason` member when `None`).
+    pub async fn import(&self, license: &str, reason: Option<&str>) -> Response {
+        let mut body = json_value!({ "license": license });
+        if let Some(r) = reason {
+            body["reason"] = r.into();
+        }
+        self.call_json(Method::POST, "/v1/license/import", body).await
+    }
+
+    /// Mints a token with `role` (this server's token must be an owner's) and returns its secret.
+    pub async fn mint(&self, name: &str, role: &str) -> String {
+        let body = json_value!({ "name": name, "role": role });
+        let res = self.call_json(Method::POST, "/v1/license/tokens", body).await;
+        json(res, 201).await["token"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The owner token a first install answers (shown once), from the answer's JSON.
+pub fn owner_token(change: &Value) -> String {
+    change["owner_token"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no owner token in {change}"))
+        .to_owned()
 }
 
 /// Assert the status and parse the body as JSON.

@@ -135,7 +135,15 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
                 .await
             {
                 Ok(s) => eprintln!("licet: installed {} ({})", path.display(), s.state),
-                Err(e) => eprintln!("licet: {} was not installed: {e}", path.display()),
+                Err(e) => {
+                    let why = licet_server::ApiError::from(e).body();
+                    eprintln!(
+                        "licet: {} was not installed: {}: {}",
+                        path.display(),
+                        why.code,
+                        why.message
+                    );
+                }
             }
         }
     }

@@ -1,7 +1,9 @@
 //! licet CLI tests: the real binary, run in a temporary directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod offline_exchange;
 mod serve;
 mod status;
+mod support;
 mod vendor_flow;
 mod vendor_serve;

@@ -1,35 +1,12 @@
 //! `licet serve` and `licet token create` as an operator runs them: prints the URL, serves, stops on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use licet_server::testkit::{error, json, Method};
 
-fn licet(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_licet"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::{licet, ok, Server};
+use crate::vendor_flow::setup;
 
-fn http_get(addr: &str, path: &str, token: Option<&str>) -> String {
-    use std::io::Write;
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
-#[test]
-fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
+#[tokio::test]
+async fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     assert!(licet(d, &["keygen", "--kid", "v1", "--out", "keys"]).status.success());
@@ -38,7 +15,7 @@ fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
         r#"{"iss":"vendor","sub":"acme","aud":"product","lic":{"customer":{"id":"acme","name":"Acme"},"sequence":1}}"#,
     )
     .unwrap();
-    let out = licet(
+    ok(&licet(
         d,
         &[
             "issue",
@@ -53,11 +30,10 @@ fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
             "--out",
             "acme.lic",
         ],
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ));
 
     // An owner token minted from the shell before the server ever ran.
-    let out = licet(
+    let token = ok(&licet(
         d,
         &[
             "token",
@@ -69,9 +45,9 @@ fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
             "--name",
             "ops",
         ],
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    ))
+    .trim()
+    .to_owned();
     assert!(token.starts_with("licet_"));
     let bad = licet(
         d,
@@ -79,18 +55,13 @@ fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
     );
     assert!(!bad.status.success());
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_licet"))
-        .current_dir(d)
-        .args([
-            "serve",
+    let serve = Server::serve(
+        d,
+        &[
             "--data-dir",
             "data",
-            "--listen",
-            "127.0.0.1:0",
             "--profile",
             "nivq",
-        ])
-        .args([
             "--trust",
             "keys/jwks.json",
             "--issuer",
@@ -99,38 +70,67 @@ fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
             "product",
             "--license-file",
             "acme.lic",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.next().unwrap().unwrap();
-    let url = line
-        .split("open ")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
-    let addr = url.trim_start_matches("http://").split('/').next().unwrap().to_owned();
-
-    let status = http_get(&addr, "/v1/license/status", None);
-    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
-    assert!(
-        status.contains("\"state\":\"active\"") && status.contains("\"source\":\"file\""),
-        "{status}"
+        ],
     );
-    let tokens = http_get(&addr, "/v1/license/tokens", Some(&token));
-    assert!(
-        tokens.starts_with("HTTP/1.1 200") && tokens.contains("\"name\":\"ops\""),
-        "{tokens}"
+    let client = serve.client();
+    let status = client.status().await;
+    assert_eq!(
+        (status["state"].as_str(), status["source"].as_str()),
+        (Some("active"), Some("file"))
     );
+    let tokens = json(
+        client
+            .with_token(Some(&token))
+            .call(Method::GET, "/v1/license/tokens")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(tokens[0]["name"], "ops", "{tokens}");
 
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
+    serve.stop();
+}
+
+/// Liberty reads its license from the environment or its config file: `--license-file` is not installed, the
+/// log says why, and the API refuses uploads instead of storing what would never be read.
+#[tokio::test]
+async fn serve_under_liberty_installs_nothing_from_the_api_or_a_file() {
+    let dir = setup("ed25519", "v1");
+    let d = dir.path();
+    let key = ["--key", "keys/v1.private.pem", "--kid", "v1"];
+    let license = ok(&licet(
+        d,
+        &[&["issue"][..], &key, &["--claims", "claims.toml", "--out", "lic.jwt"]].concat(),
+    ));
+    assert!(license.is_empty());
+    let trust = [
+        "--trust",
+        "keys/jwks.json",
+        "--issuer",
+        "https://licenses.vendor.example",
+        "--audience",
+        "liberty",
+    ];
+    let rest = [
+        "--data-dir",
+        "data",
+        "--profile",
+        "liberty",
+        "--license-file",
+        "lic.jwt",
+    ];
+    let serve = Server::serve(d, &[&trust[..], &rest].concat());
+    let log = serve.log();
+    assert!(
+        log.contains("lic.jwt was not installed: license_source_not_allowed: The liberty profile reads its license only from the environment variable LIBERTY_LICENSE_KEY"),
+        "{log}"
+    );
+    let install = serve.client();
+    assert_eq!(install.status().await["state"], "missing");
+    let token = std::fs::read_to_string(d.join("lic.jwt")).unwrap();
+    error(install.install(&token).await, 409, "license_source_not_allowed").await;
+    assert_eq!(install.status().await["license_fingerprint"], serde_json::Value::Null);
+    serve.stop();
 }
 
 #[test]

@@ -3,7 +3,8 @@
 
 use licet_core::UnixTime;
 
-use crate::vendor_flow::{licet, ok, setup};
+use crate::support::{licet, ok};
+use crate::vendor_flow::setup;
 
 const TRUST: [&str; 2] = ["--trust", "keys/jwks.json"];
 

@@ -1,21 +1,8 @@
 //! keygen → issue → inspect → verify, with exit codes and refusals.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-pub(crate) fn licet(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_licet"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-#[track_caller]
-pub(crate) fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use crate::support::{licet, ok};
 
 const CLAIMS_TOML: &str = r#"
 iss = "https://licenses.vendor.example"

@@ -1,9 +1,10 @@
 //! Every endpoint and every error over real HTTP, against the in-memory service.
 
+use reqwest::multipart::{Form, Part};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::support::{error, json, TestServer};
+use crate::support::{error, json, owner_token, TestServer};
 
 const LIC1: &str = "fake:1:Acme";
 const LIC2: &str = "fake:2:Acme";
@@ -13,18 +14,11 @@ const LIC3: &str = "fake:3:Acme";
 pub(crate) async fn first_install(s: &TestServer) -> String {
     let body = json(s.install(LIC2).await, 200).await;
     assert_eq!(body["status"]["state"], "active");
-    body["owner_token"]["token"].as_str().unwrap().to_owned()
+    owner_token(&body)
 }
 
 pub(crate) async fn mint(s: &TestServer, owner: &str, name: &str, role: &str) -> String {
-    let res = s
-        .with_token(Some(owner))
-        .req(Method::POST, "/v1/license/tokens")
-        .json(&json!({"name": name, "role": role}))
-        .send()
-        .await
-        .unwrap();
-    json(res, 201).await["token"].as_str().unwrap().to_owned()
+    s.with_token(Some(owner)).mint(name, role).await
 }
 
 pub(crate) async fn fingerprint(s: &TestServer) -> Value {
@@ -38,7 +32,7 @@ async fn status_and_fingerprint_before_any_license() {
     assert_eq!(st["state"], "missing");
     assert_eq!(st["reason"]["code"], "license_missing");
     assert_eq!(st["license_fingerprint"], Value::Null);
-    let id = json(s.req(Method::GET, "/v1/license/fingerprint").send().await.unwrap(), 200).await;
+    let id = s.get_json("/v1/license/fingerprint").await;
     assert!(id["fingerprint"].as_str().unwrap().starts_with("LICET-FP-"));
     assert_eq!(id["install_id"], st["install_id"]);
 }
@@ -68,13 +62,8 @@ async fn first_install_window_then_roles() {
     assert_eq!(fingerprint(&s).await, "fp-fake:3:Acme");
 
     // Audit names the actors.
-    let audit = json(s.req(Method::GET, "/v1/license/audit").send().await.unwrap(), 200).await;
-    let actors: Vec<&str> = audit["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["actor"].as_str().unwrap())
-        .collect();
+    let audit = s.audit(50).await;
+    let actors: Vec<&str> = audit.iter().map(|e| e["actor"].as_str().unwrap()).collect();
     assert!(
         actors.contains(&"first-install") && actors.contains(&"owner"),
         "{actors:?}"
@@ -87,11 +76,7 @@ async fn admin_may_install_where_nothing_is_installed() {
     let owner = first_install(&s).await;
     let admin = mint(&s, &owner, "ops", "admin").await;
     json(
-        s.with_token(Some(&owner))
-            .req(Method::DELETE, "/v1/license")
-            .send()
-            .await
-            .unwrap(),
+        s.with_token(Some(&owner)).call(Method::DELETE, "/v1/license").await,
         200,
     )
     .await;
@@ -130,22 +115,11 @@ async fn invalid_license_is_refused_with_its_reason() {
 #[tokio::test]
 async fn upload_forms_json_and_multipart() {
     let (s, _) = crate::support::memory().await;
-    let res = s
-        .req(Method::POST, "/v1/license")
-        .json(&json!({"license": LIC1, "reason": "initial"}))
-        .send()
-        .await
-        .unwrap();
-    let owner = json(res, 200).await["owner_token"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let body = json!({"license": LIC1, "reason": "initial"});
+    let owner = owner_token(&json(s.call_json(Method::POST, "/v1/license", body).await, 200).await);
     let o = s.with_token(Some(&owner));
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(LIC2.as_bytes().to_vec()).file_name("acme.lic"),
-        )
+    let form = Form::new()
+        .part("file", Part::bytes(LIC2.as_bytes().to_vec()).file_name("acme.lic"))
         .text("reason", "renewal");
     json(
         o.req(Method::POST, "/v1/license").multipart(form).send().await.unwrap(),
@@ -162,13 +136,8 @@ async fn upload_forms_json_and_multipart() {
         .await
         .unwrap();
     json(res, 200).await;
-    let audit = json(s.req(Method::GET, "/v1/license/audit").send().await.unwrap(), 200).await;
-    let reasons: Vec<&str> = audit["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["reason"].as_str())
-        .collect();
+    let audit = s.audit(50).await;
+    let reasons: Vec<&str> = audit.iter().filter_map(|e| e["reason"].as_str()).collect();
     assert!(reasons.contains(&"initial") && reasons.contains(&"renewal") && reasons.contains(&"via header"));
 }
 
@@ -179,105 +148,45 @@ async fn bad_requests_never_change_the_license() {
     let owner = first_install(&s).await;
     let o = s.with_token(Some(&owner));
     let before = fingerprint(&s).await;
-    let post = || o.req(Method::POST, "/v1/license");
-
     let big = "x".repeat(300 * 1024);
-    error(
-        post()
-            .header("content-type", "text/plain")
-            .body(big.clone())
-            .send()
-            .await
-            .unwrap(),
-        413,
-        "payload_too_large",
-    )
-    .await;
-    let form = reqwest::multipart::Form::new().part("license", reqwest::multipart::Part::bytes(big.into_bytes()));
-    error(post().multipart(form).send().await.unwrap(), 413, "payload_too_large").await;
-    error(
-        post()
-            .header("content-type", "image/png")
-            .body(LIC3)
-            .send()
-            .await
-            .unwrap(),
-        415,
-        "unsupported_media_type",
-    )
-    .await;
-    error(post().body(LIC3).send().await.unwrap(), 415, "unsupported_media_type").await;
-    error(
-        post()
-            .header("content-type", "application/json")
-            .body("{\"licence\":1}")
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "malformed_request",
-    )
-    .await;
-    error(
-        post()
-            .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "malformed_request",
-    )
-    .await;
-    error(
-        post()
-            .header("content-type", "text/plain")
-            .body("  \n")
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "malformed_request",
-    )
-    .await;
-    error(
-        post()
-            .header("content-type", "multipart/form-data; boundary=X")
-            .body("garbage")
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "malformed_request",
-    )
-    .await;
-    error(
-        post()
-            .header("content-type", "multipart/form-data")
-            .body("garbage")
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "malformed_request",
-    )
-    .await;
-    let form = reqwest::multipart::Form::new().text("reason", "no file");
-    error(post().multipart(form).send().await.unwrap(), 400, "malformed_request").await;
-    let form = reqwest::multipart::Form::new().text("license", LIC3).text("file", LIC3);
-    error(post().multipart(form).send().await.unwrap(), 400, "malformed_request").await;
-    error(
-        o.req(Method::PATCH, "/v1/license").send().await.unwrap(),
-        405,
-        "method_not_allowed",
-    )
-    .await;
-    error(
-        o.req(Method::GET, "/v1/license/nope").send().await.unwrap(),
-        404,
-        "route_not_found",
-    )
-    .await;
+    let texts = [
+        ("text/plain", big.as_str(), 413, "payload_too_large"),
+        ("image/png", LIC3, 415, "unsupported_media_type"),
+        ("application/json", "{\"licence\":1}", 400, "malformed_request"),
+        ("application/json", "{not json", 400, "malformed_request"),
+        ("text/plain", "  \n", 400, "malformed_request"),
+        ("multipart/form-data; boundary=X", "garbage", 400, "malformed_request"),
+        ("multipart/form-data", "garbage", 400, "malformed_request"),
+    ];
+    for (content_type, body, status, code) in texts {
+        error(
+            o.call_text(Method::POST, "/v1/license", content_type, body).await,
+            status,
+            code,
+        )
+        .await;
+    }
+    let untyped = o.req(Method::POST, "/v1/license").body(LIC3).send().await.unwrap();
+    error(untyped, 415, "unsupported_media_type").await;
+    let forms = [
+        (
+            Form::new().part("license", Part::bytes(big.into_bytes())),
+            413,
+            "payload_too_large",
+        ),
+        (Form::new().text("reason", "no file"), 400, "malformed_request"),
+        (
+            Form::new().text("license", LIC3).text("file", LIC3),
+            400,
+            "malformed_request",
+        ),
+    ];
+    for (form, status, code) in forms {
+        let res = o.req(Method::POST, "/v1/license").multipart(form).send().await.unwrap();
+        error(res, status, code).await;
+    }
+    o.refused(Method::PATCH, "/v1/license", 405, "method_not_allowed").await;
+    o.refused(Method::GET, "/v1/license/nope", 404, "route_not_found").await;
 
     assert_eq!(fingerprint(&s).await, before);
 }
@@ -289,70 +198,31 @@ async fn import_requires_a_reason() {
     let admin = mint(&s, &owner, "ops", "admin").await;
     let a = s.with_token(Some(&admin));
     let before = fingerprint(&s).await;
-    let form =
-        reqwest::multipart::Form::new().part("license", reqwest::multipart::Part::bytes(LIC3.as_bytes().to_vec()));
-    error(
-        a.req(Method::POST, "/v1/license/import")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-        400,
-        "reason_required",
-    )
-    .await;
-    let res = a
-        .req(Method::POST, "/v1/license/import")
-        .json(&json!({"license": LIC3, "reason": "   "}))
-        .send()
-        .await
-        .unwrap();
-    error(res, 400, "reason_required").await;
+    let import = |form: Form| a.req(Method::POST, "/v1/license/import").multipart(form).send();
+    let form = Form::new().part("license", Part::bytes(LIC3.as_bytes().to_vec()));
+    error(import(form).await.unwrap(), 400, "reason_required").await;
+    error(a.import(LIC3, Some("   ")).await, 400, "reason_required").await;
     assert_eq!(fingerprint(&s).await, before);
     // Anonymous import is refused once an owner exists.
-    let res = s
-        .req(Method::POST, "/v1/license/import")
-        .json(&json!({"license": LIC3, "reason": "x"}))
-        .send()
-        .await
-        .unwrap();
-    error(res, 401, "unauthorized").await;
+    error(s.import(LIC3, Some("x")).await, 401, "unauthorized").await;
 
-    let form = reqwest::multipart::Form::new()
+    let form = Form::new()
         .part(
             "license",
-            reqwest::multipart::Part::bytes(LIC3.as_bytes().to_vec()).file_name("renewal.lic"),
+            Part::bytes(LIC3.as_bytes().to_vec()).file_name("renewal.lic"),
         )
         .text("reason", "offline renewal, ticket 42");
-    json(
-        a.req(Method::POST, "/v1/license/import")
-            .multipart(form)
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    json(import(form).await.unwrap(), 200).await;
     assert_eq!(fingerprint(&s).await, "fp-fake:3:Acme");
-    let audit = json(
-        s.req(Method::GET, "/v1/license/audit?limit=1").send().await.unwrap(),
-        200,
-    )
-    .await;
-    assert_eq!(audit["entries"][0]["reason"], "offline renewal, ticket 42");
-    assert_eq!(audit["entries"][0]["actor"], "ops");
+    let audit = s.audit(1).await;
+    assert_eq!(audit[0]["reason"], "offline renewal, ticket 42");
+    assert_eq!(audit[0]["actor"], "ops");
 }
 
 #[tokio::test]
 async fn first_import_opens_the_window_too() {
     let (s, _) = crate::support::memory().await;
-    let res = s
-        .req(Method::POST, "/v1/license/import")
-        .json(&json!({"license": LIC1, "reason": "air-gapped"}))
-        .send()
-        .await
-        .unwrap();
-    let body = json(res, 200).await;
+    let body = json(s.import(LIC1, Some("air-gapped")).await, 200).await;
     assert_eq!(body["owner_token"]["role"], "owner");
 }
 
@@ -361,36 +231,16 @@ async fn clear_needs_owner_and_a_license() {
     let (s, _) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let admin = mint(&s, &owner, "ops", "admin").await;
-    error(
-        s.req(Method::DELETE, "/v1/license").send().await.unwrap(),
-        401,
-        "unauthorized",
-    )
-    .await;
-    error(
-        s.with_token(Some(&admin))
-            .req(Method::DELETE, "/v1/license")
-            .send()
-            .await
-            .unwrap(),
-        403,
-        "forbidden",
-    )
-    .await;
+    s.refused(Method::DELETE, "/v1/license", 401, "unauthorized").await;
+    s.with_token(Some(&admin))
+        .refused(Method::DELETE, "/v1/license", 403, "forbidden")
+        .await;
     let o = s.with_token(Some(&owner));
     let res = o
-        .req(Method::DELETE, "/v1/license")
-        .json(&json!({"reason": "decommission"}))
-        .send()
-        .await
-        .unwrap();
+        .call_json(Method::DELETE, "/v1/license", json!({"reason": "decommission"}))
+        .await;
     assert_eq!(json(res, 200).await["state"], "missing");
-    error(
-        o.req(Method::DELETE, "/v1/license").send().await.unwrap(),
-        404,
-        "not_found",
-    )
-    .await;
+    o.refused(Method::DELETE, "/v1/license", 404, "not_found").await;
 }
 
 #[tokio::test]
@@ -398,49 +248,25 @@ async fn refresh_needs_admin_and_a_renewal_url() {
     let (s, service) = crate::support::memory().await;
     let owner = first_install(&s).await;
     let viewer = mint(&s, &owner, "dash", "viewer").await;
-    error(
-        s.req(Method::POST, "/v1/license/refresh").send().await.unwrap(),
-        401,
-        "unauthorized",
-    )
-    .await;
-    error(
-        s.with_token(Some(&viewer))
-            .req(Method::POST, "/v1/license/refresh")
-            .send()
-            .await
-            .unwrap(),
-        403,
-        "forbidden",
-    )
-    .await;
+    s.refused(Method::POST, "/v1/license/refresh", 401, "unauthorized")
+        .await;
+    s.with_token(Some(&viewer))
+        .refused(Method::POST, "/v1/license/refresh", 403, "forbidden")
+        .await;
     let o = s.with_token(Some(&owner));
-    error(
-        o.req(Method::POST, "/v1/license/refresh").send().await.unwrap(),
-        409,
-        "unavailable",
-    )
-    .await;
+    o.refused(Method::POST, "/v1/license/refresh", 409, "unavailable").await;
     service.set_renewal(LIC3);
-    let st = json(o.req(Method::POST, "/v1/license/refresh").send().await.unwrap(), 200).await;
+    let st = json(o.call(Method::POST, "/v1/license/refresh").await, 200).await;
     assert_eq!(st["license_fingerprint"], "fp-fake:3:Acme");
     service.set_renewal(LIC1);
-    error(
-        o.req(Method::POST, "/v1/license/refresh").send().await.unwrap(),
-        409,
-        "license_rolled_back",
-    )
-    .await;
+    o.refused(Method::POST, "/v1/license/refresh", 409, "license_rolled_back")
+        .await;
 }
 
 #[tokio::test]
 async fn activation_request_is_a_download() {
     let (s, _) = crate::support::memory().await;
-    let res = s
-        .req(Method::GET, "/v1/license/activation-request")
-        .send()
-        .await
-        .unwrap();
+    let res = s.call(Method::GET, "/v1/license/activation-request").await;
     assert_eq!(res.status(), 200);
     let cd = res.headers()["content-disposition"].to_str().unwrap().to_owned();
     assert!(cd.starts_with("attachment; filename=\"activation-"), "{cd}");

@@ -17,11 +17,7 @@ async fn audit_pages_newest_first() {
     for i in 0..5 {
         mint(&s, &owner, &format!("t{i}"), "viewer").await;
     }
-    let p1 = json(
-        s.req(Method::GET, "/v1/license/audit?limit=3").send().await.unwrap(),
-        200,
-    )
-    .await;
+    let p1 = s.get_json("/v1/license/audit?limit=3").await;
     let ids: Vec<i64> = p1["entries"]
         .as_array()
         .unwrap()
@@ -31,37 +27,18 @@ async fn audit_pages_newest_first() {
     assert_eq!(ids.len(), 3);
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
     let next = p1["next_before"].as_i64().unwrap();
-    let p2 = json(
-        s.req(Method::GET, &format!("/v1/license/audit?limit=3&before={next}"))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let p2 = s.get_json(&format!("/v1/license/audit?limit=3&before={next}")).await;
     assert!(p2["entries"]
         .as_array()
         .unwrap()
         .iter()
         .all(|e| e["id"].as_i64().unwrap() < next));
-    error(
-        s.req(Method::GET, "/v1/license/audit?limit=0").send().await.unwrap(),
-        400,
-        "malformed_request",
-    )
-    .await;
-    error(
-        s.req(Method::GET, "/v1/license/audit?limit=9999").send().await.unwrap(),
-        400,
-        "malformed_request",
-    )
-    .await;
-    error(
-        s.req(Method::GET, "/v1/license/audit?before=abc").send().await.unwrap(),
-        400,
-        "malformed_request",
-    )
-    .await;
+    s.refused(Method::GET, "/v1/license/audit?limit=0", 400, "malformed_request")
+        .await;
+    s.refused(Method::GET, "/v1/license/audit?limit=9999", 400, "malformed_request")
+        .await;
+    s.refused(Method::GET, "/v1/license/audit?before=abc", 400, "malformed_request")
+        .await;
 }
 
 #[tokio::test]
@@ -70,21 +47,22 @@ async fn tokens_are_owner_only_and_revocable() {
     let owner = first_install(&s).await;
     let admin = mint(&s, &owner, "ops", "admin").await;
     let a = s.with_token(Some(&admin));
-    error(
-        a.req(Method::GET, "/v1/license/tokens").send().await.unwrap(),
-        403,
-        "forbidden",
-    )
-    .await;
-    let res = a
-        .req(Method::POST, "/v1/license/tokens")
-        .json(&json!({"name": "x", "role": "owner"}))
-        .send()
-        .await
-        .unwrap();
-    error(res, 403, "forbidden").await;
+    a.refused(Method::GET, "/v1/license/tokens", 403, "forbidden").await;
     let o = s.with_token(Some(&owner));
-    let list = json(o.req(Method::GET, "/v1/license/tokens").send().await.unwrap(), 200).await;
+    let refusals = [
+        (&a, json!({"name": "x", "role": "owner"}), 403, "forbidden"),
+        (&o, json!({"name": "", "role": "admin"}), 400, "malformed_request"),
+        (&o, json!({"name": "x", "role": "god"}), 400, "malformed_request"),
+    ];
+    for (t, body, status, code) in refusals {
+        error(
+            t.call_json(Method::POST, "/v1/license/tokens", body).await,
+            status,
+            code,
+        )
+        .await;
+    }
+    let list = o.get_json("/v1/license/tokens").await;
     assert!(
         list.as_array().unwrap().iter().all(|t| t.get("token").is_none()),
         "secrets are never listed"
@@ -93,50 +71,22 @@ async fn tokens_are_owner_only_and_revocable() {
         .as_str()
         .unwrap()
         .to_owned();
-    let res = o
-        .req(Method::POST, "/v1/license/tokens")
-        .json(&json!({"name": "", "role": "admin"}))
-        .send()
-        .await
-        .unwrap();
-    error(res, 400, "malformed_request").await;
-    let res = o
-        .req(Method::POST, "/v1/license/tokens")
-        .json(&json!({"name": "x", "role": "god"}))
-        .send()
-        .await
-        .unwrap();
-    error(res, 400, "malformed_request").await;
-    let res = o
+    let untyped = o
         .req(Method::POST, "/v1/license/tokens")
         .body("{}")
         .send()
         .await
         .unwrap();
-    error(res, 415, "unsupported_media_type").await;
+    error(untyped, 415, "unsupported_media_type").await;
     assert_eq!(
-        o.req(Method::DELETE, &format!("/v1/license/tokens/{id}"))
-            .send()
+        o.call(Method::DELETE, &format!("/v1/license/tokens/{id}"))
             .await
-            .unwrap()
             .status(),
         204
     );
-    error(
-        a.req(Method::GET, "/v1/license/status").send().await.unwrap(),
-        401,
-        "unauthorized",
-    )
-    .await;
-    error(
-        o.req(Method::DELETE, &format!("/v1/license/tokens/{id}"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-        "not_found",
-    )
-    .await;
+    a.refused(Method::GET, "/v1/license/status", 401, "unauthorized").await;
+    o.refused(Method::DELETE, &format!("/v1/license/tokens/{id}"), 404, "not_found")
+        .await;
 }
 
 #[tokio::test]
@@ -146,54 +96,27 @@ async fn org_licenses() {
     let admin = mint(&s, &owner, "ops", "admin").await;
     let a = s.with_token(Some(&admin));
     let o = s.with_token(Some(&owner));
-    error(
-        s.req(Method::GET, "/v1/license/orgs/acme").send().await.unwrap(),
-        404,
-        "not_found",
-    )
-    .await;
-    error(
-        s.req(Method::GET, "/v1/license/orgs/bad%20id").send().await.unwrap(),
-        400,
-        "malformed_request",
-    )
-    .await;
-    let put = |t: &TestServer, lic: &str| {
-        t.req(Method::PUT, "/v1/license/orgs/acme")
-            .header("content-type", "text/plain")
-            .body(lic.to_owned())
-    };
-    error(put(&s, LIC1).send().await.unwrap(), 401, "unauthorized").await;
-    json(put(&a, LIC2).send().await.unwrap(), 200).await;
-    let org = json(s.req(Method::GET, "/v1/license/orgs/acme").send().await.unwrap(), 200).await;
+    s.refused(Method::GET, "/v1/license/orgs/acme", 404, "not_found").await;
+    s.refused(Method::GET, "/v1/license/orgs/bad%20id", 400, "malformed_request")
+        .await;
+    error(s.put_org("acme", LIC1).await, 401, "unauthorized").await;
+    json(a.put_org("acme", LIC2).await, 200).await;
+    let org = s.get_json("/v1/license/orgs/acme").await;
     assert_eq!(org["own_license"], true);
-    error(put(&a, LIC3).send().await.unwrap(), 403, "forbidden").await;
-    error(put(&o, LIC1).send().await.unwrap(), 409, "license_rolled_back").await;
-    json(put(&o, LIC3).send().await.unwrap(), 200).await;
-    error(
-        a.req(Method::DELETE, "/v1/license/orgs/acme").send().await.unwrap(),
-        403,
-        "forbidden",
-    )
-    .await;
-    json(
-        o.req(Method::DELETE, "/v1/license/orgs/acme").send().await.unwrap(),
-        200,
-    )
-    .await;
-    error(
-        s.req(Method::GET, "/v1/license/orgs/acme").send().await.unwrap(),
-        404,
-        "not_found",
-    )
-    .await;
+    error(a.put_org("acme", LIC3).await, 403, "forbidden").await;
+    error(o.put_org("acme", LIC1).await, 409, "license_rolled_back").await;
+    json(o.put_org("acme", LIC3).await, 200).await;
+    a.refused(Method::DELETE, "/v1/license/orgs/acme", 403, "forbidden")
+        .await;
+    json(o.call(Method::DELETE, "/v1/license/orgs/acme").await, 200).await;
+    s.refused(Method::GET, "/v1/license/orgs/acme", 404, "not_found").await;
 }
 
 #[tokio::test]
 async fn metrics_and_health() {
     let (s, _) = crate::support::memory().await;
     first_install(&s).await;
-    let res = s.req(Method::GET, "/metrics").send().await.unwrap();
+    let res = s.call(Method::GET, "/metrics").await;
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-type"]
         .to_str()
@@ -205,7 +128,7 @@ async fn metrics_and_health() {
     assert!(text.contains("licet_license_days_remaining 365"));
     assert!(text.contains("licet_license_limit{scope=\"instance\",kind=\"users\"} 25"));
     assert!(text.contains("licet_license_usage{scope=\"instance\",kind=\"users\"} 3"));
-    let h = json(s.req(Method::GET, "/healthz").send().await.unwrap(), 200).await;
+    let h = s.get_json("/healthz").await;
     assert_eq!(h["ok"], true);
 }
 
@@ -217,41 +140,15 @@ async fn closed_reads_need_a_viewer_token() {
         ..Default::default()
     };
     let s = TestServer::start(service, options).await;
-    error(
-        s.req(Method::GET, "/v1/license/status").send().await.unwrap(),
-        401,
-        "unauthorized",
-    )
-    .await;
-    error(
-        s.req(Method::GET, "/metrics").send().await.unwrap(),
-        401,
-        "unauthorized",
-    )
-    .await;
+    s.refused(Method::GET, "/v1/license/status", 401, "unauthorized").await;
+    s.refused(Method::GET, "/metrics", 401, "unauthorized").await;
     let owner = first_install(&s).await;
     let viewer = mint(&s, &owner, "dash", "viewer").await;
-    json(
-        s.with_token(Some(&viewer))
-            .req(Method::GET, "/v1/license/status")
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
-    json(
-        s.with_token(Some(&viewer))
-            .req(Method::GET, "/v1/license/audit")
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    s.with_token(Some(&viewer)).get_json("/v1/license/status").await;
+    s.with_token(Some(&viewer)).get_json("/v1/license/audit").await;
     // Health and the page stay open.
-    assert_eq!(s.req(Method::GET, "/healthz").send().await.unwrap().status(), 200);
-    assert_eq!(s.req(Method::GET, "/").send().await.unwrap().status(), 200);
+    assert_eq!(s.call(Method::GET, "/healthz").await.status(), 200);
+    assert_eq!(s.call(Method::GET, "/").await.status(), 200);
 }
 
 #[tokio::test]
@@ -263,14 +160,14 @@ async fn page_and_assets_are_served() {
         ("/assets/app.js", "text/javascript"),
         ("/assets/app.css", "text/css"),
     ] {
-        let res = s.req(Method::GET, path).send().await.unwrap();
+        let res = s.call(Method::GET, path).await;
         assert_eq!(res.status(), 200, "{path}");
         assert!(
             res.headers()["content-type"].to_str().unwrap().starts_with(ct),
             "{path}"
         );
     }
-    let res = s.req(Method::GET, "/").send().await.unwrap();
+    let res = s.call(Method::GET, "/").await;
     assert!(res.headers()["content-security-policy"]
         .to_str()
         .unwrap()

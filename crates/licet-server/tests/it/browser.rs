@@ -140,7 +140,8 @@ impl Browser {
 async fn paste_a_license_and_the_badge_turns_active() {
     let _one = BROWSER.lock().await;
     let Some(b) = Browser::start().await else { return };
-    let t = Local::start("sovereign").await;
+    // Honeyframe takes pasted licenses (sovereign only audited imports, see `sources.rs`).
+    let t = Local::start("honeyframe").await;
     let s = &t.server;
     b.client.goto(&s.url("/settings/license")).await.unwrap();
     b.wait_for("[data-testid=license-badge][data-state=missing]").await;

@@ -1,7 +1,8 @@
 //! The production service end to end: real signed licenses, SQLite, the core's verdicts on the wire.
 
 use licet_core::Encoding;
-use licet_server::testkit::{Local, START};
+use licet_proto::SignedActivationRequest;
+use licet_server::testkit::{owner_token, Local, TestVendor, START};
 use reqwest::Method;
 use serde_json::json;
 
@@ -21,19 +22,13 @@ async fn first_install_roles_and_rollback_with_real_licenses() {
     assert_eq!(body["status"]["customer"]["name"], "Acme");
     assert_eq!(body["status"]["tier"], "enterprise");
     assert_eq!(body["status"]["days_remaining"], 365);
-    let owner = body["owner_token"]["token"].as_str().unwrap().to_owned();
+    let owner = owner_token(&body);
     assert!(owner.starts_with("licet_"));
 
     let v3 = t.vendor.license("Acme", 3, START);
     error(s.install(&v3).await, 401, "unauthorized").await;
     let o = s.with_token(Some(&owner));
-    let res = o
-        .req(Method::POST, "/v1/license/tokens")
-        .json(&json!({"name": "ops", "role": "admin"}))
-        .send()
-        .await
-        .unwrap();
-    let admin = json(res, 201).await["token"].as_str().unwrap().to_owned();
+    let admin = o.mint("ops", "admin").await;
     error(s.with_token(Some(&admin)).install(&v3).await, 403, "forbidden").await;
     json(o.install(&v3).await, 200).await;
     let current = s.status().await["license_fingerprint"].clone();
@@ -43,13 +38,12 @@ async fn first_install_roles_and_rollback_with_real_licenses() {
     assert_eq!(s.status().await["license_fingerprint"], current);
 
     // A forged one: flip a signature character.
-    let forged = licet_server::testkit::TestVendor::tamper(&v3);
+    let forged = TestVendor::tamper(&v3);
     error(o.install(&forged).await, 422, "license_bad_signature").await;
     assert_eq!(s.status().await["license_fingerprint"], current);
 
     // The audit log names actors and rejections, newest first, and its chain verifies.
-    let audit = json(s.req(Method::GET, "/v1/license/audit").send().await.unwrap(), 200).await;
-    let entries = audit["entries"].as_array().unwrap();
+    let entries = s.audit(50).await;
     assert_eq!(entries[0]["action"], "license.rejected");
     assert_eq!(entries[0]["outcome"], "license_bad_signature");
     assert!(entries
@@ -65,30 +59,27 @@ async fn armored_upload_time_passes_and_metrics_follow() {
     let s = &t.server;
     let claims = t.vendor.claims("Globex", 1, START, 40);
     let armored = t.vendor.sign(&claims, Encoding::Armored);
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(armored.into_bytes()).file_name("globex.lic"),
-    );
+    let part = reqwest::multipart::Part::bytes(armored.into_bytes()).file_name("globex.lic");
+    let form = reqwest::multipart::Form::new().part("file", part);
     json(
         s.req(Method::POST, "/v1/license").multipart(form).send().await.unwrap(),
         200,
     )
     .await;
     t.service.set_usage("users", 7);
-    assert_eq!(s.status().await["state"], "active");
+    let st = s.status().await;
+    assert_eq!(st["state"], "active");
+    // The armored file is kept in its compact form, so the audit names it by the status's fingerprint.
+    let audit = s.audit(5).await;
+    let installed = audit.iter().find(|e| e["action"] == "license.install").unwrap();
+    assert_eq!(installed["license_fingerprint"], st["license_fingerprint"]);
+    assert_eq!(installed["source"], "upload");
 
     t.clock.advance_days(20);
     let st = s.status().await;
     assert_eq!(st["state"], "expiring_soon", "{st}");
     assert_eq!(st["days_remaining"], 20);
-    let metrics = s
-        .req(Method::GET, "/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.call(Method::GET, "/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains("licet_license_state{state=\"expiring_soon\"} 1"),
         "{metrics}"
@@ -98,165 +89,112 @@ async fn armored_upload_time_passes_and_metrics_follow() {
     assert!(metrics.contains("licet_license_limit{scope=\"instance\",kind=\"agents\"} +Inf"));
 }
 
+/// The request is licet-proto's (what the vendor's `POST /v1/activation` reads), signed by the install's own key,
+/// one key for every request, and names the license in force once there is one.
 #[tokio::test]
 async fn activation_request_is_signed_by_the_install() {
     let t = Local::start("sovereign").await;
-    let res = t
-        .server
-        .req(Method::GET, "/v1/license/activation-request")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let text = res.text().await.unwrap();
-    assert!(text.starts_with("-----BEGIN LICET ACTIVATION REQUEST-----\n"));
-    let compact: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-    let jws = licet_core::Jws::decode(compact.as_bytes(), 64 * 1024).unwrap();
-    let payload: serde_json::Value = serde_json::from_slice(jws.payload()).unwrap();
-    let id = t.server.status().await;
-    assert_eq!(payload["install_id"], id["install_id"]);
-    assert_eq!(payload["fingerprint"], id["fingerprint"]);
-    // The signature checks out against the key the request carries.
-    let header: serde_json::Value = serde_json::Value::Object(jws.header_json().clone());
-    assert_eq!(header["typ"], "licet-activation-request+jws");
-    assert_eq!(payload["public_key"]["kty"], "OKP");
-    let mut jwk_json = payload["public_key"].clone();
-    jwk_json["alg"] = "EdDSA".into();
-    let jwk: licet_core::Jwk = serde_json::from_value(jwk_json).unwrap();
-    let key = licet_core::PublicKey::from_jwk(&jwk).unwrap();
-    assert!(key.verify(jws.signing_input(), jws.signature()));
-    // The same key on every request (made once, at first start).
-    let again = t
-        .server
-        .req(Method::GET, "/v1/license/activation-request")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let compact2: String = again.lines().filter(|l| !l.starts_with("-----")).collect();
-    let p2: serde_json::Value = serde_json::from_slice(
-        licet_core::Jws::decode(compact2.as_bytes(), 64 * 1024)
-            .unwrap()
-            .payload(),
-    )
-    .unwrap();
-    assert_eq!(p2["public_key"], payload["public_key"]);
-    assert_ne!(p2["nonce"], payload["nonce"]);
+    let s = &t.server;
+    let download = || async {
+        let res = s.call(Method::GET, "/v1/license/activation-request").await;
+        assert_eq!(res.status(), 200);
+        let text = res.text().await.unwrap();
+        assert!(text.starts_with("-----BEGIN LICET ACTIVATION REQUEST-----\n"), "{text}");
+        SignedActivationRequest::parse(&text).unwrap().verify().unwrap()
+    };
+    let first = download().await;
+    let id = s.status().await;
+    let request = first.request();
+    assert_eq!(request.install_id, id["install_id"].as_str().unwrap());
+    assert_eq!(request.fingerprint, id["fingerprint"].as_str().unwrap());
+    assert_eq!(request.created_at, START);
+    assert_eq!(request.license_fingerprint, None);
+
+    let second = download().await;
+    assert_eq!(second.key_thumbprint(), first.key_thumbprint());
+    assert_ne!(second.request().nonce, request.nonce);
+
+    let lic = t.vendor.license("Acme", 1, START);
+    json(s.import(&lic, Some("first activation")).await, 200).await;
+    let third = download().await;
+    let installed = s.status().await["license_fingerprint"].clone();
+    assert_eq!(third.request().license_fingerprint.as_deref(), installed.as_str());
+    assert_eq!(third.request().products, ["connectors", "reports"]);
 }
 
+/// Sovereign: licenses come in by audited import; an org's entitlements come inside the instance license.
 #[tokio::test]
-async fn import_org_licenses_and_clear() {
+async fn import_org_entitlements_and_clear() {
     let t = Local::start("sovereign").await;
     let s = &t.server;
-    let claims = licet_server::testkit::TestVendor::with_org(
-        t.vendor.claims("Initech", 1, START, 365),
-        "eng",
-        START.plus_days(90),
-    );
+    let claims = TestVendor::with_org(t.vendor.claims("Initech", 1, START, 365), "eng", START.plus_days(90));
     let lic = t.vendor.sign(&claims, Encoding::Compact);
-    let res = s
-        .req(Method::POST, "/v1/license/import")
-        .json(&json!({"license": lic}))
-        .send()
-        .await
-        .unwrap();
-    error(res, 400, "reason_required").await;
-    let res = s
-        .req(Method::POST, "/v1/license/import")
-        .json(&json!({"license": lic, "reason": "air gap"}))
-        .send()
-        .await
-        .unwrap();
-    let owner = json(res, 200).await["owner_token"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let org = json(s.req(Method::GET, "/v1/license/orgs/eng").send().await.unwrap(), 200).await;
+    error(s.import(&lic, None).await, 400, "reason_required").await;
+    let owner = owner_token(&json(s.import(&lic, Some("air gap")).await, 200).await);
+    let org = s.get_json("/v1/license/orgs/eng").await;
     assert_eq!(org["plan"], "team");
     assert_eq!(org["own_license"], false);
     assert!(org["valid_until"].as_str().unwrap().starts_with("2025-09-13"));
     assert_eq!(s.status().await["source"], "import");
 
     let o = s.with_token(Some(&owner));
-    let org_lic = t.vendor.license("Initech", 1, START);
     let res = o
-        .req(Method::PUT, "/v1/license/orgs/ops")
-        .header("content-type", "application/jwt")
-        .body(org_lic)
-        .send()
-        .await
-        .unwrap();
-    json(res, 200).await;
-    let org = json(s.req(Method::GET, "/v1/license/orgs/ops").send().await.unwrap(), 200).await;
-    assert_eq!(org["own_license"], true);
-    json(o.req(Method::DELETE, "/v1/license/orgs/ops").send().await.unwrap(), 200).await;
-    let res = o
-        .req(Method::DELETE, "/v1/license")
-        .json(&json!({"reason": "moving hosts"}))
-        .send()
-        .await
-        .unwrap();
+        .call_json(Method::DELETE, "/v1/license", json!({"reason": "moving hosts"}))
+        .await;
     assert_eq!(json(res, 200).await["state"], "missing");
-    error(
-        o.req(Method::POST, "/v1/license/refresh").send().await.unwrap(),
-        409,
-        "unavailable",
-    )
-    .await;
-    let audit = json(
-        s.req(Method::GET, "/v1/license/audit?limit=1").send().await.unwrap(),
-        200,
-    )
-    .await;
-    assert_eq!(audit["entries"][0]["action"], "license.refresh");
-    assert_eq!(audit["entries"][0]["actor"], "owner");
+    o.refused(Method::POST, "/v1/license/refresh", 409, "unavailable").await;
+    let audit = s.audit(1).await;
+    assert_eq!(audit[0]["action"], "license.refresh");
+    assert_eq!(audit[0]["actor"], "owner");
+}
+
+/// Honeyframe: an org's own (pasted) license beats the instance-wide entitlement until it is removed.
+#[tokio::test]
+async fn an_orgs_own_license_beats_the_instance_one() {
+    let t = Local::start("honeyframe").await;
+    let s = &t.server;
+    let instance = TestVendor::with_org(t.vendor.claims("Initech", 1, START, 365), "ops", START.plus_days(30));
+    let owner = owner_token(&json(s.install(&t.vendor.sign(&instance, Encoding::Compact)).await, 200).await);
+    let o = s.with_token(Some(&owner));
+    assert_eq!(s.get_json("/v1/license/orgs/ops").await["own_license"], false);
+    json(o.put_org("ops", &t.vendor.license("Initech", 1, START)).await, 200).await;
+    let org = s.get_json("/v1/license/orgs/ops").await;
+    // Its own license's edition and window, not the instance license's entry for it.
+    let window = |org: &serde_json::Value| {
+        (
+            org["plan"].clone(),
+            org["valid_until"].as_str().unwrap()[..10].to_owned(),
+        )
+    };
+    assert_eq!(org["own_license"], true);
+    assert_eq!(window(&org), ("enterprise".into(), "2026-06-15".into()));
+    json(o.call(Method::DELETE, "/v1/license/orgs/ops").await, 200).await;
+    let org = s.get_json("/v1/license/orgs/ops").await;
+    assert_eq!(org["own_license"], false);
+    assert_eq!(window(&org), ("team".into(), "2025-07-15".into()));
 }
 
 #[tokio::test]
 async fn token_lifecycle_in_the_store() {
     let t = Local::start("nivq").await;
     let s = &t.server;
-    let owner = json(s.install(&t.vendor.license("Acme", 1, START)).await, 200).await["owner_token"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner = owner_token(&json(s.install(&t.vendor.license("Acme", 1, START)).await, 200).await);
     let o = s.with_token(Some(&owner));
-    let res = o
-        .req(Method::POST, "/v1/license/tokens")
-        .json(&json!({"name": "dash", "role": "viewer"}))
-        .send()
-        .await
-        .unwrap();
-    let viewer = json(res, 201).await;
-    let list = json(o.req(Method::GET, "/v1/license/tokens").send().await.unwrap(), 200).await;
+    let body = json!({"name": "dash", "role": "viewer"});
+    let viewer = json(o.call_json(Method::POST, "/v1/license/tokens", body).await, 201).await;
+    let list = o.get_json("/v1/license/tokens").await;
     assert_eq!(list.as_array().unwrap().len(), 2);
     let id = viewer["id"].as_str().unwrap();
     assert_eq!(
-        o.req(Method::DELETE, &format!("/v1/license/tokens/{id}"))
-            .send()
+        o.call(Method::DELETE, &format!("/v1/license/tokens/{id}"))
             .await
-            .unwrap()
             .status(),
         204
     );
     let v = s.with_token(viewer["token"].as_str());
-    error(
-        v.req(Method::GET, "/v1/license/status").send().await.unwrap(),
-        401,
-        "unauthorized",
-    )
-    .await;
-    error(
-        o.req(Method::DELETE, "/v1/license/tokens/not-a-uuid")
-            .send()
-            .await
-            .unwrap(),
-        404,
-        "not_found",
-    )
-    .await;
+    v.refused(Method::GET, "/v1/license/status", 401, "unauthorized").await;
+    o.refused(Method::DELETE, "/v1/license/tokens/not-a-uuid", 404, "not_found")
+        .await;
 }
 
 /// A license seeded by the operator (no owner token yet) that stops verifying still counts as installed: the
@@ -286,7 +224,6 @@ async fn an_installed_but_invalid_license_keeps_the_window_shut() {
 /// `POST /v1/license/refresh` fetches the license's renewal URL through the runtime and puts the answer in force.
 #[tokio::test]
 async fn refresh_renews_from_the_vendor() {
-    use licet_server::testkit::TestVendor;
     let t = Local::start("justiam").await;
     let s = &t.server;
     // The vendor's renewal endpoint: answers whatever license the test puts in `answer`.
@@ -307,24 +244,21 @@ async fn refresh_renews_from_the_vendor() {
         &TestVendor::with_renewal(t.vendor.claims("Hooli", 1, START, 30), &url),
         Encoding::Compact,
     );
-    let owner = json(s.install(&v1).await, 200).await["owner_token"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let owner = owner_token(&json(s.install(&v1).await, 200).await);
     let o = s.with_token(Some(&owner));
     let v2 = t.vendor.sign(
         &TestVendor::with_renewal(t.vendor.claims("Hooli", 2, START, 365), &url),
         Encoding::Compact,
     );
     *answer.lock().unwrap() = v2;
-    let st = json(o.req(Method::POST, "/v1/license/refresh").send().await.unwrap(), 200).await;
+    let st = json(o.call(Method::POST, "/v1/license/refresh").await, 200).await;
     assert_eq!(st["days_remaining"], 365, "{st}");
     assert_eq!(st["last_refresh"]["ok"], true, "{st}");
     let renewed = st["license_fingerprint"].clone();
 
     // The vendor answering with garbage keeps the license in force.
     *answer.lock().unwrap() = "not a license".to_owned();
-    let res = o.req(Method::POST, "/v1/license/refresh").send().await.unwrap();
+    let res = o.call(Method::POST, "/v1/license/refresh").await;
     assert!(res.status().is_client_error() || res.status().is_server_error());
     let body: serde_json::Value = res.json().await.unwrap();
     assert!(body["code"].is_string() && body["message"].is_string(), "{body}");

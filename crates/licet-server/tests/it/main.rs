@@ -8,4 +8,5 @@ mod api_ops;
 mod browser;
 mod local;
 mod openapi;
+mod sources;
 mod support;

@@ -82,3 +82,23 @@ async fn every_documented_operation_is_served() {
         .unwrap();
     assert_eq!(served, serde_json::from_str::<Value>(licet_server::OPENAPI).unwrap());
 }
+
+/// Every route that writes the license can be refused by the profile (`license_source_not_allowed`, 409), and the
+/// document says so on each of them.
+#[test]
+fn every_license_write_documents_the_profile_refusal() {
+    let doc: Value = serde_json::from_str(licet_server::OPENAPI).unwrap();
+    let writes: Vec<(String, String)> = documented()
+        .into_iter()
+        .filter(|(method, path)| method != "GET" && !path.starts_with("/v1/license/tokens"))
+        .collect();
+    assert_eq!(writes.len(), 6, "{writes:?}");
+    for (method, path) in writes {
+        let op = &doc["paths"][&path][method.to_lowercase()];
+        let conflict = op["responses"]["409"]["description"].as_str().unwrap_or_default();
+        assert!(
+            conflict.contains("`license_source_not_allowed`"),
+            "{method} {path}: {conflict:?}"
+        );
+    }
+}

@@ -138,6 +138,7 @@ impl Inner {
             scope: scope.to_string(),
             reason,
             license_fingerprint: None,
+            source: None,
             outcome: outcome.to_owned(),
         });
     }

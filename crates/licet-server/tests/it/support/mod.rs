@@ -4,7 +4,7 @@ pub mod memory;
 
 use std::sync::Arc;
 
-pub use licet_server::testkit::{error, json, TestServer};
+pub use licet_server::testkit::{error, json, owner_token, TestServer};
 use licet_server::ServerOptions;
 
 pub async fn memory() -> (TestServer, Arc<memory::MemoryService>) {
