@@ -5,8 +5,14 @@
 //! sequence, or the same sequence and a later expiry). Any failure keeps the current license; the last attempt and
 //! its result are recorded in the store for the license page. Failures back off exponentially (capped), and every
 //! delay carries jitter so that a fleet does not call the vendor in lockstep.
+//!
+//! A renewal must be for the customer whose license it renews. Each scope renews on its own: the instance-wide
+//! license, and every org's own license that names a renewal URL (an org's renewal goes to that URL only;
+//! `url_override` is the instance's). Each keeps its own backoff and its own record in the store, so one org's
+//! failing vendor endpoint neither hurries nor delays the others.
 
-use std::sync::Weak;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use licet_core::{Reason, UnixTime};
@@ -28,7 +34,7 @@ pub struct RenewalConfig {
     pub backoff_max: Duration,
     /// The install credential sent as `Authorization: Bearer …`.
     pub credential: Option<String>,
-    /// Replaces the license's own renewal URL (tests, proxies).
+    /// Replaces the instance license's own renewal URL (tests, proxies). Org licenses always use their own.
     pub url_override: Option<String>,
     pub timeout: Duration,
 }
@@ -82,45 +88,101 @@ pub enum RefreshOutcome {
     NoRenewalUrl,
 }
 
+/// One scope's place in the schedule.
+struct Due {
+    failures: u32,
+    at: tokio::time::Instant,
+}
+
 pub(crate) async fn schedule(weak: Weak<Inner>) {
-    let mut failures = 0u32;
+    let mut due: BTreeMap<Scope, Due> = BTreeMap::new();
     loop {
-        let delay = match weak.upgrade() {
-            Some(inner) => inner.renewal.jittered(inner.renewal.delay(failures)),
-            None => return,
-        };
-        tokio::time::sleep(delay).await;
-        let Some(inner) = weak.upgrade() else { return };
-        match refresh(&inner).await {
-            Ok(_) => failures = 0,
-            Err(e) => {
-                failures = failures.saturating_add(1);
-                tracing::warn!(
-                    code = e.code(),
-                    failures,
-                    "license renewal failed; keeping the current license: {e}"
-                );
+        let next = {
+            let Some(inner) = weak.upgrade() else { return };
+            let now = tokio::time::Instant::now();
+            let scopes = renewable(&inner).await;
+            due.retain(|scope, _| scopes.contains(scope));
+            for scope in scopes {
+                due.entry(scope).or_insert_with(|| Due {
+                    failures: 0,
+                    at: now + inner.renewal.jittered(inner.renewal.delay(0)),
+                });
             }
+            // Wake at least once per interval, so that an org license installed meanwhile joins the schedule.
+            let cap = now + inner.renewal.interval;
+            due.values().map(|d| d.at).min().map_or(cap, |at| at.min(cap))
+        };
+        tokio::time::sleep_until(next).await;
+        let Some(inner) = weak.upgrade() else { return };
+        for (scope, d) in due.iter_mut() {
+            if d.at > tokio::time::Instant::now() {
+                continue;
+            }
+            match refresh(&inner, scope).await {
+                Ok(_) => d.failures = 0,
+                Err(e) => {
+                    d.failures = d.failures.saturating_add(1);
+                    tracing::warn!(
+                        scope = %scope.key(),
+                        code = e.code(),
+                        failures = d.failures,
+                        "license renewal failed; keeping the current license: {e}"
+                    );
+                }
+            }
+            d.at = tokio::time::Instant::now() + inner.renewal.jittered(inner.renewal.delay(d.failures));
         }
     }
 }
 
-pub(crate) async fn refresh(inner: &Inner) -> Result<RefreshOutcome, Error> {
+/// The instance, and every org whose own license names a renewal URL.
+async fn renewable(inner: &Inner) -> Vec<Scope> {
+    let loaded = inner.loaded.lock().await;
+    let orgs = loaded.orgs.iter().filter_map(|(id, token)| {
+        let license = token.verified.as_ref().ok()?;
+        license.claims().lic.renewal.as_ref()?;
+        Scope::org(id.as_str()).ok()
+    });
+    std::iter::once(Scope::Instance).chain(orgs).collect()
+}
+
+/// The license in force for `scope` and the URL it renews from. For an org, only its own license counts (an org
+/// named in the instance license renews with the instance).
+async fn current(inner: &Inner, scope: &Scope) -> (Option<Arc<licet_core::VerifiedLicense>>, Option<String>) {
+    let own_url = |l: &Arc<licet_core::VerifiedLicense>| l.claims().lic.renewal.as_ref().map(|r| r.url.clone());
+    match scope {
+        Scope::Instance => {
+            let license = inner.snapshot.load().instance.license.clone();
+            let url = inner
+                .renewal
+                .url_override
+                .clone()
+                .or_else(|| license.as_ref().and_then(own_url));
+            (license, url)
+        }
+        Scope::Org(id) => {
+            let loaded = inner.loaded.lock().await;
+            let license = loaded
+                .orgs
+                .get(id.as_str())
+                .and_then(|t| t.verified.as_ref().ok().cloned());
+            let url = license.as_ref().and_then(own_url);
+            (license, url)
+        }
+    }
+}
+
+pub(crate) async fn refresh(inner: &Inner, scope: &Scope) -> Result<RefreshOutcome, Error> {
     if !inner.policy.sources.renewal {
         return Err(Error::Renewal {
             message: format!("the {} profile does not use connected renewal", inner.policy.name),
         });
     }
-    let current = inner.snapshot.load().instance.license.clone();
-    let url = inner.renewal.url_override.clone().or_else(|| {
-        current
-            .as_ref()
-            .and_then(|l| l.claims().lic.renewal.as_ref().map(|r| r.url.clone()))
-    });
+    let (current, url) = current(inner, scope).await;
     let Some(url) = url else {
         return Ok(RefreshOutcome::NoRenewalUrl);
     };
-    let result = fetch_and_install(inner, &url, current.as_deref()).await;
+    let result = fetch_and_install(inner, &url, current.as_deref(), scope).await;
     let at = inner.clock.now();
     let outcome = match &result {
         Ok(_) => Ok(()),
@@ -129,8 +191,8 @@ pub(crate) async fn refresh(inner: &Inner) -> Result<RefreshOutcome, Error> {
             message: e.to_string(),
         }),
     };
-    if let Err(e) = inner.store.record_renewal(&Scope::Instance, at, outcome).await {
-        tracing::error!("could not record the renewal attempt: {e}");
+    if let Err(e) = inner.store.record_renewal(scope, at, outcome).await {
+        tracing::error!(scope = %scope.key(), "could not record the renewal attempt: {e}");
     }
     result
 }
@@ -139,6 +201,7 @@ async fn fetch_and_install(
     inner: &Inner,
     url: &str,
     current: Option<&licet_core::VerifiedLicense>,
+    scope: &Scope,
 ) -> Result<RefreshOutcome, Error> {
     let token = fetch(&inner.renewal, url).await?;
     let candidate = inner
@@ -146,6 +209,13 @@ async fn fetch_and_install(
         .verify(token.as_bytes())
         .map_err(|e| Error::refused(e.reason()))?;
     if let Some(cur) = current {
+        // A renewal is the same license, fresher; sequences of different customers do not compare.
+        let (theirs, ours) = (&candidate.claims().lic.customer.id, &cur.claims().lic.customer.id);
+        if theirs != ours {
+            return Err(Error::Renewal {
+                message: format!("{url} answered a license for customer {theirs:?}, but {ours:?} holds this scope"),
+            });
+        }
         if !is_newer(candidate.claims(), cur.claims()) {
             return Ok(RefreshOutcome::NotNewer);
         }
@@ -157,11 +227,11 @@ async fn fetch_and_install(
             token.as_bytes(),
             "renewal",
             Some("connected renewal"),
-            Scope::Instance,
+            scope.clone(),
             "renewal",
         )
         .await?;
-    tracing::info!(sequence, "renewed license installed");
+    tracing::info!(scope = %scope.key(), sequence, "renewed license installed");
     Ok(RefreshOutcome::Installed { sequence, expires_at })
 }
 

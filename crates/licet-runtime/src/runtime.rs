@@ -332,9 +332,15 @@ impl Runtime {
         Ok(self.snapshot_full())
     }
 
-    /// Fetches the renewal URL now (see [`crate::renewal`]).
+    /// Fetches the instance license's renewal URL now (see [`crate::renewal`]).
     pub async fn refresh_now(&self) -> Result<crate::renewal::RefreshOutcome, Error> {
-        crate::renewal::refresh(&self.inner).await
+        self.refresh_scope(&Scope::Instance).await
+    }
+
+    /// Fetches `scope`'s renewal URL now: the instance's, or an org's own license's (`NoRenewalUrl` for an org
+    /// without its own license or whose license names none). Recorded in the store under that scope.
+    pub async fn refresh_scope(&self, scope: &Scope) -> Result<crate::renewal::RefreshOutcome, Error> {
+        crate::renewal::refresh(&self.inner, scope).await
     }
 
     async fn seed_from_file(&self) -> Result<(), Error> {
