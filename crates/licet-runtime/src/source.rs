@@ -140,7 +140,7 @@ pub fn pick(
 fn too_large(what: String) -> Error {
     Error::Refused {
         reason: Reason::LicenseTooLarge,
-        detail: Some(format!("{what}, more than the {MAX_LICENSE_BYTES} any license can be")),
+        detail: Some(format!("{what}, more than the {MAX_LICENSE_BYTES} bytes any license can be")),
     }
 }
 

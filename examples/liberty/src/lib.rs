@@ -78,9 +78,16 @@ fn decided(runtime: &Runtime) -> Loaded {
         tracing::info!("{line}");
     }
     let snapshot = runtime.snapshot_full();
-    if let Some(problem) = &snapshot.source_error {
+    match (&snapshot.source_error, &snapshot.instance.license) {
         // "Without a license, the framework refuses to start. | No": an unreadable source means no license.
-        tracing::error!("License not loaded: {}", problem.message);
+        (Some(problem), None) => tracing::error!("License not loaded: {}", problem.message),
+        (Some(problem), Some(_)) => {
+            tracing::warn!(
+                "License source unusable; keeping the license loaded before: {}",
+                problem.message
+            )
+        }
+        (None, _) => {}
     }
     match snapshot.instance.status.reason {
         Some(Reason::LicenseBadSignature) => tracing::error!("License signature invalid."),

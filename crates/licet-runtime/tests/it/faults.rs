@@ -207,6 +207,18 @@ fn file_policy() -> licet_core::Policy {
     }
 }
 
+/// nivq's arrangement: the file only seeds the store, which is the truth from then on.
+fn seed_policy() -> licet_core::Policy {
+    licet_core::Policy {
+        sources: Sources {
+            order: std::borrow::Cow::Borrowed(&[Source::Store, Source::File]),
+            file_seeds_store_once: true,
+            ..file_policy().sources
+        },
+        ..policy()
+    }
+}
+
 async fn file_runtime(world: &World, path: &std::path::Path, policy: licet_core::Policy) -> Result<Runtime, String> {
     Runtime::builder(policy, world.vendor.verifier(), world.store.clone())
         .clock(Arc::new(world.clock.clone()))
@@ -356,14 +368,7 @@ async fn unreadable_license_file_keeps_the_verified_license_or_is_invalid_at_sta
 /// nothing, at start or on reload.
 #[tokio::test]
 async fn corrupt_seed_file_keeps_the_stored_license() {
-    let seeded = licet_core::Policy {
-        sources: Sources {
-            order: std::borrow::Cow::Borrowed(&[Source::Store, Source::File]),
-            file_seeds_store_once: true,
-            ..file_policy().sources
-        },
-        ..policy()
-    };
+    let seeded = seed_policy();
     for (name, bytes) in CORRUPTIONS {
         let world = World::new().await;
         let dir = tempfile::tempdir().unwrap();
@@ -400,15 +405,7 @@ async fn corrupt_seed_file_keeps_the_stored_license() {
 /// snapshot says why, until a license is installed.
 #[tokio::test]
 async fn corrupt_seed_file_on_first_start_is_reported_until_a_license_is_installed() {
-    let seeded = licet_core::Policy {
-        sources: Sources {
-            order: std::borrow::Cow::Borrowed(&[Source::Store, Source::File]),
-            file_seeds_store_once: true,
-            upload: true,
-            ..file_policy().sources
-        },
-        ..policy()
-    };
+    let seeded = seed_policy();
     for (name, bytes) in [CORRUPTIONS[1], BINARY] {
         let world = World::new().await;
         let dir = tempfile::tempdir().unwrap();
