@@ -27,5 +27,5 @@ pub use guard::{Feature, GuardError, LicenseGuard, RequireFeature};
 pub use registry::{Module, ModuleDecision, ModuleRegistry, SkipReason};
 pub use renewal::{RefreshOutcome, RenewalConfig};
 pub use runtime::{EnvFn, Runtime, RuntimeBuilder, SEED_SETTING};
-pub use snapshot::{ScopeSnapshot, Snapshot, StateChange};
+pub use snapshot::{ScopeSnapshot, Snapshot, SourceProblem, StateChange};
 pub use source::{ConfigSource, Source, Sources};

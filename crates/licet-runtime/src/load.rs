@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use crate::error::Error;
 use crate::registry::ModuleRegistry;
 use crate::runtime::Inner;
-use crate::snapshot::{diff, ScopeSnapshot, Snapshot};
-use crate::source::{pick, Source};
+use crate::snapshot::{diff, ScopeSnapshot, Snapshot, SourceProblem};
+use crate::source::{pick, source_name, Source};
 
 /// Verification results kept per token hash; a handful of licenses is all one install ever sees at once.
 const VERIFY_CACHE_MAX: usize = 64;
@@ -31,7 +31,24 @@ pub(crate) struct Loaded {
     pub(crate) instance: Option<LoadedToken>,
     pub(crate) orgs: BTreeMap<String, LoadedToken>,
     cache: HashMap<[u8; 32], Result<Arc<VerifiedLicense>, Reason>>,
+    /// The module set decided at the last load (`Reevaluate::OnLoad` keeps it until the next one).
     frozen_modules: Option<Arc<[bool]>>,
+    /// The winning source's problem at the last load, if any.
+    source_error: Option<SourceProblem>,
+    /// Why the mounted file did not seed the store at start; shown while the store holds no license.
+    pub(crate) seed_error: Option<SourceProblem>,
+}
+
+impl LoadedToken {
+    /// What identifies the license for change detection: where it came from and which bytes (or why they failed).
+    fn identity(&self) -> (Source, Result<String, Reason>) {
+        let verified = self
+            .verified
+            .as_ref()
+            .map(|v| v.fingerprint().to_owned())
+            .map_err(|r| *r);
+        (self.source, verified)
+    }
 }
 
 impl Loaded {
@@ -82,6 +99,7 @@ impl Snapshot {
                 source: None,
                 license: None,
             },
+            source_error: None,
             orgs: HashMap::new(),
             modules_loaded: vec![false; modules].into(),
             evaluated_at: now,
@@ -145,8 +163,13 @@ impl Inner {
             .filter_map(|o| o.status.next_wakeup())
             .chain(status.next_wakeup())
             .min();
+        let source_error = loaded.source_error.clone().or_else(|| {
+            // A failed seed explains an empty store; once the store holds a license it no longer matters.
+            loaded.seed_error.clone().filter(|_| loaded.instance.is_none())
+        });
         Snapshot {
             instance: scope_snapshot(status, loaded.instance.as_ref()),
+            source_error,
             orgs,
             modules_loaded,
             evaluated_at: now,
@@ -190,14 +213,15 @@ impl Inner {
         }
     }
 
-    /// Re-reads sources and store, verifies changed bytes, evaluates and publishes. With `strict`, a source error
-    /// fails (startup); otherwise it is logged and the previous license is kept.
-    pub(crate) async fn reload(&self, cause: &'static str, strict: bool) -> Result<(), Error> {
+    /// Re-reads sources and store, verifies changed bytes, evaluates and publishes. A source that cannot be read or
+    /// holds no valid license never fails the load (a product must not crash-loop on a bad file): see
+    /// [`SourceProblem`] for what is kept and shown. Only the store failing is an error.
+    pub(crate) async fn reload(&self, cause: &'static str) -> Result<(), Error> {
         let mut loaded = self.loaded.lock().await;
-        self.reload_locked(&mut loaded, cause, strict).await
+        self.reload_locked(&mut loaded, cause).await
     }
 
-    async fn reload_locked(&self, loaded: &mut Loaded, cause: &'static str, strict: bool) -> Result<(), Error> {
+    async fn reload_locked(&self, loaded: &mut Loaded, cause: &'static str) -> Result<(), Error> {
         let records = self.store.current_licenses().await?;
         let mut store_instance = None;
         let mut store_orgs = BTreeMap::new();
@@ -211,23 +235,59 @@ impl Inner {
         }
         let order = self.policy.sources.order.clone();
         let seeds_only = self.policy.sources.file_seeds_store_once;
-        let found = pick(&order, |kind| match kind {
-            Source::Store => Ok(store_instance.clone()),
-            Source::File if seeds_only => Ok(None),
-            other => self.sources.read(other, &*self.env),
+        let mut reading = Source::Store;
+        let found = pick(&order, |kind| {
+            reading = kind;
+            match kind {
+                Source::Store => Ok(store_instance.clone()),
+                Source::File if seeds_only => Ok(None),
+                other => self.sources.read(other, &*self.env),
+            }
         });
-        match found {
+        let before = loaded.instance.as_ref().map(LoadedToken::identity);
+        let problem = match found {
             Ok(found) => {
-                loaded.instance = found.map(|f| LoadedToken {
+                let token = found.map(|f| LoadedToken {
                     source: f.kind,
                     verified: loaded.verify(self, &f.token),
                 });
+                match token {
+                    // The store holds only licenses that verified at install; one refused now (a build that no
+                    // longer trusts its key) is the store's truth, not a broken source.
+                    Some(LoadedToken {
+                        source,
+                        verified: Err(reason),
+                    }) if source != Source::Store => Some(self.problem(source, &Error::refused(reason))),
+                    token => {
+                        loaded.instance = token;
+                        None
+                    }
+                }
             }
-            Err(e) if strict => return Err(e),
-            Err(e) => tracing::error!(
-                code = e.code(),
-                "license source unreadable; keeping the current license: {e}"
-            ),
+            Err(e) => Some(self.problem(reading, &e)),
+        };
+        if let Some(p) = &problem {
+            let kept = loaded.instance.as_ref().is_some_and(|t| t.verified.is_ok());
+            tracing::error!(
+                source = source_name(p.source),
+                code = p.code,
+                kept_previous = kept,
+                "license source problem: {}",
+                p.message
+            );
+            if !kept {
+                loaded.instance = Some(LoadedToken {
+                    source: p.source,
+                    verified: Err(p.reason),
+                });
+            }
+        }
+        loaded.source_error = problem;
+        let after = loaded.instance.as_ref().map(LoadedToken::identity);
+        // `Reevaluate::OnLoad` decides modules at load: an explicit reload and any change of license (install,
+        // clear, another replica) decide again; timer re-evaluations in between do not.
+        if cause == "reload" || before != after {
+            loaded.frozen_modules = None;
         }
         let mut orgs = BTreeMap::new();
         for (id, token) in store_orgs {
@@ -241,15 +301,37 @@ impl Inner {
             );
         }
         loaded.orgs = orgs;
-        self.evaluate_and_publish(loaded, cause, strict).await
+        self.evaluate_and_publish(loaded, cause).await
+    }
+
+    /// A source's failure in the words the snapshot and the log carry.
+    pub(crate) fn problem(&self, source: Source, e: &Error) -> SourceProblem {
+        let (reason, what) = match e {
+            Error::Refused { reason, detail } => (
+                *reason,
+                match detail {
+                    Some(d) => format!("{} ({d})", reason.sentence()),
+                    None => reason.sentence().to_owned(),
+                },
+            ),
+            Error::Config { message } => (Reason::LicenseInvalid, message.clone()),
+            other => (Reason::LicenseInvalid, other.to_string()),
+        };
+        SourceProblem {
+            source,
+            code: e.code(),
+            message: format!("{}: {what}", self.sources.describe(source)),
+            reason,
+        }
     }
 
     pub(crate) async fn reevaluate(&self, cause: &'static str) -> Result<(), Error> {
         let mut loaded = self.loaded.lock().await;
-        self.evaluate_and_publish(&mut loaded, cause, false).await
+        self.evaluate_and_publish(&mut loaded, cause).await
     }
 
-    async fn evaluate_and_publish(&self, loaded: &mut Loaded, cause: &'static str, first: bool) -> Result<(), Error> {
+    async fn evaluate_and_publish(&self, loaded: &mut Loaded, cause: &'static str) -> Result<(), Error> {
+        let first = cause == "start";
         let now = self.clock.now();
         let ctx = self.context(loaded, None).await?;
         let next = self.compute(loaded, &ctx, now);
@@ -318,7 +400,7 @@ impl Inner {
         }
         tracing::info!(actor, origin, scope = %scope.key(), sequence = lic.sequence, "license installed");
         // Still under the lock, so the store listener's reload (same bytes, no change) comes after ours.
-        self.reload_locked(&mut loaded, "install", false).await?;
+        self.reload_locked(&mut loaded, "install").await?;
         Ok(self.snapshot.load_full())
     }
 }

@@ -5,8 +5,14 @@
 //! sequence, or the same sequence and a later expiry). Any failure keeps the current license; the last attempt and
 //! its result are recorded in the store for the license page. Failures back off exponentially (capped), and every
 //! delay carries jitter so that a fleet does not call the vendor in lockstep.
+//!
+//! A renewal must be for the customer whose license it renews. Each scope renews on its own: the instance-wide
+//! license, and every org's own license that names a renewal URL (an org's renewal goes to that URL only;
+//! `url_override` is the instance's). Each keeps its own backoff and its own record in the store, so one org's
+//! failing vendor endpoint neither hurries nor delays the others.
 
-use std::sync::Weak;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use licet_core::{Reason, UnixTime};
@@ -29,7 +35,7 @@ pub struct RenewalConfig {
     pub backoff_max: Duration,
     /// The install credential sent as `Authorization: Bearer …`.
     pub credential: Option<String>,
-    /// Replaces the license's own renewal URL (tests, proxies).
+    /// Replaces the instance license's own renewal URL (tests, proxies). Org licenses always use their own.
     pub url_override: Option<String>,
     pub timeout: Duration,
 }
@@ -67,6 +73,13 @@ impl RenewalConfig {
         let f = rand::thread_rng().gen_range((1.0 - j)..=(1.0 + j));
         d.mul_f64(f)
     }
+
+    /// When the attempt after one begun at `from` is due, after `failures` consecutive failures; at least a second
+    /// later, so that a zero delay cannot spin.
+    fn next_after(&self, from: UnixTime, failures: u32) -> UnixTime {
+        let secs = self.jittered(self.delay(failures)).as_secs();
+        from.plus_seconds(i64::try_from(secs).unwrap_or(i64::MAX).max(1))
+    }
 }
 
 /// What one refresh did.
@@ -83,63 +96,108 @@ pub enum RefreshOutcome {
     NoRenewalUrl,
 }
 
+/// One scope's place in the schedule.
+struct Due {
+    failures: u32,
+    at: UnixTime,
+}
+
 /// Attempts are due by the runtime's clock, like the state timer: a [`crate::ManualClock`] moved an hour ahead
-/// makes the next attempt due at once, so tests walk through hourly renewals without sleeping. The first attempt
-/// is due one interval after `start` (the build), each next one a delay after the previous attempt began.
+/// makes the next attempt due at once, so tests walk through hourly renewals without sleeping. A scope's first
+/// attempt is due one interval after it joined the schedule (the build, for the scopes there at start), each next
+/// one a delay after the previous attempt began.
 pub(crate) async fn schedule(weak: Weak<Inner>, start: UnixTime) {
-    let mut failures = 0u32;
-    let mut due = None;
-    let mut from = start;
+    let mut due: BTreeMap<Scope, Due> = BTreeMap::new();
+    let mut joined = Some(start);
     loop {
         let Some(inner) = weak.upgrade() else { return };
         let clock = inner.clock.clone();
-        let at = *due.get_or_insert_with(|| {
-            from.plus_seconds(whole_seconds(inner.renewal.jittered(inner.renewal.delay(failures))))
-        });
         let now = clock.now();
-        if now < at {
-            let cap = inner.renewal.interval.max(inner.renewal.backoff_max);
+        let from = joined.take().unwrap_or(now);
+        let scopes = renewable(&inner).await;
+        due.retain(|scope, _| scopes.contains(scope));
+        for scope in scopes {
+            due.entry(scope).or_insert_with(|| Due {
+                failures: 0,
+                at: inner.renewal.next_after(from, 0),
+            });
+        }
+        let next = due.values().map(|d| d.at).min();
+        if next.is_none_or(|at| now < at) {
+            // Wake at least once per interval (real time), so that an org license installed meanwhile joins.
+            let cap = inner.renewal.interval;
             drop(inner);
-            sleep_until(&*clock, Some(at), cap).await;
+            sleep_until(&*clock, next, cap).await;
             continue;
         }
-        // Anchored before the attempt: whoever sees its outcome and moves the clock is already past this point.
-        (from, due) = (now, None);
-        match refresh(&inner).await {
-            Ok(_) => failures = 0,
-            Err(e) => {
-                failures = failures.saturating_add(1);
-                tracing::warn!(
-                    code = e.code(),
-                    failures,
-                    "license renewal failed; keeping the current license: {e}"
-                );
+        for (scope, d) in due.iter_mut().filter(|(_, d)| d.at <= now) {
+            // Anchored before the attempt: whoever sees its outcome and moves the clock is already past this point.
+            let began = clock.now();
+            match refresh(&inner, scope).await {
+                Ok(_) => d.failures = 0,
+                Err(e) => {
+                    d.failures = d.failures.saturating_add(1);
+                    tracing::warn!(
+                        scope = %scope.key(),
+                        code = e.code(),
+                        failures = d.failures,
+                        "license renewal failed; keeping the current license: {e}"
+                    );
+                }
             }
+            d.at = inner.renewal.next_after(began, d.failures);
         }
     }
 }
 
-/// At least one second, so that a zero delay cannot spin.
-fn whole_seconds(d: Duration) -> i64 {
-    i64::try_from(d.as_secs()).unwrap_or(i64::MAX).max(1)
+/// The instance, and every org whose own license names a renewal URL.
+async fn renewable(inner: &Inner) -> Vec<Scope> {
+    let loaded = inner.loaded.lock().await;
+    let orgs = loaded.orgs.iter().filter_map(|(id, token)| {
+        let license = token.verified.as_ref().ok()?;
+        license.claims().lic.renewal.as_ref()?;
+        Scope::org(id.as_str()).ok()
+    });
+    std::iter::once(Scope::Instance).chain(orgs).collect()
 }
 
-pub(crate) async fn refresh(inner: &Inner) -> Result<RefreshOutcome, Error> {
+/// The license in force for `scope` and the URL it renews from. For an org, only its own license counts (an org
+/// named in the instance license renews with the instance).
+async fn current(inner: &Inner, scope: &Scope) -> (Option<Arc<licet_core::VerifiedLicense>>, Option<String>) {
+    let own_url = |l: &Arc<licet_core::VerifiedLicense>| l.claims().lic.renewal.as_ref().map(|r| r.url.clone());
+    match scope {
+        Scope::Instance => {
+            let license = inner.snapshot.load().instance.license.clone();
+            let url = inner
+                .renewal
+                .url_override
+                .clone()
+                .or_else(|| license.as_ref().and_then(own_url));
+            (license, url)
+        }
+        Scope::Org(id) => {
+            let loaded = inner.loaded.lock().await;
+            let license = loaded
+                .orgs
+                .get(id.as_str())
+                .and_then(|t| t.verified.as_ref().ok().cloned());
+            let url = license.as_ref().and_then(own_url);
+            (license, url)
+        }
+    }
+}
+
+pub(crate) async fn refresh(inner: &Inner, scope: &Scope) -> Result<RefreshOutcome, Error> {
     if !inner.policy.sources.renewal {
         return Err(Error::Renewal {
             message: format!("the {} profile does not use connected renewal", inner.policy.name),
         });
     }
-    let current = inner.snapshot.load().instance.license.clone();
-    let url = inner.renewal.url_override.clone().or_else(|| {
-        current
-            .as_ref()
-            .and_then(|l| l.claims().lic.renewal.as_ref().map(|r| r.url.clone()))
-    });
+    let (current, url) = current(inner, scope).await;
     let Some(url) = url else {
         return Ok(RefreshOutcome::NoRenewalUrl);
     };
-    let result = fetch_and_install(inner, &url, current.as_deref()).await;
+    let result = fetch_and_install(inner, &url, current.as_deref(), scope).await;
     let at = inner.clock.now();
     let outcome = match &result {
         Ok(_) => Ok(()),
@@ -148,8 +206,8 @@ pub(crate) async fn refresh(inner: &Inner) -> Result<RefreshOutcome, Error> {
             message: e.to_string(),
         }),
     };
-    if let Err(e) = inner.store.record_renewal(&Scope::Instance, at, outcome).await {
-        tracing::error!("could not record the renewal attempt: {e}");
+    if let Err(e) = inner.store.record_renewal(scope, at, outcome).await {
+        tracing::error!(scope = %scope.key(), "could not record the renewal attempt: {e}");
     }
     result
 }
@@ -158,6 +216,7 @@ async fn fetch_and_install(
     inner: &Inner,
     url: &str,
     current: Option<&licet_core::VerifiedLicense>,
+    scope: &Scope,
 ) -> Result<RefreshOutcome, Error> {
     let token = fetch(&inner.renewal, url).await?;
     let candidate = inner
@@ -165,6 +224,13 @@ async fn fetch_and_install(
         .verify(token.as_bytes())
         .map_err(|e| Error::refused(e.reason()))?;
     if let Some(cur) = current {
+        // A renewal is the same license, fresher; sequences of different customers do not compare.
+        let (theirs, ours) = (&candidate.claims().lic.customer.id, &cur.claims().lic.customer.id);
+        if theirs != ours {
+            return Err(Error::Renewal {
+                message: format!("{url} answered a license for customer {theirs:?}, but {ours:?} holds this scope"),
+            });
+        }
         if !is_newer(candidate.claims(), cur.claims()) {
             return Ok(RefreshOutcome::NotNewer);
         }
@@ -176,11 +242,11 @@ async fn fetch_and_install(
             token.as_bytes(),
             "renewal",
             Some("connected renewal"),
-            Scope::Instance,
+            scope.clone(),
             "renewal",
         )
         .await?;
-    tracing::info!(sequence, "renewed license installed");
+    tracing::info!(scope = %scope.key(), sequence, "renewed license installed");
     Ok(RefreshOutcome::Installed { sequence, expires_at })
 }
 

@@ -175,7 +175,7 @@ impl RuntimeBuilder {
         });
         let rt = Runtime { inner };
         rt.seed_from_file().await?;
-        rt.inner.reload("start", true).await?;
+        rt.inner.reload("start").await?;
         if self.spawn_tasks {
             crate::tasks::spawn(&rt);
         }
@@ -316,13 +316,13 @@ impl Runtime {
             change = change.with_reason(r);
         }
         self.inner.store.clear_license(&scope, change).await?;
-        self.inner.reload("clear", false).await?;
+        self.inner.reload("clear").await?;
         Ok(self.snapshot_full())
     }
 
     /// Re-reads every source and the store (verifying only bytes that changed) and re-evaluates.
     pub async fn reload(&self) -> Result<Arc<Snapshot>, Error> {
-        self.inner.reload("reload", false).await?;
+        self.inner.reload("reload").await?;
         Ok(self.snapshot_full())
     }
 
@@ -332,9 +332,15 @@ impl Runtime {
         Ok(self.snapshot_full())
     }
 
-    /// Fetches the renewal URL now (see [`crate::renewal`]).
+    /// Fetches the instance license's renewal URL now (see [`crate::renewal`]).
     pub async fn refresh_now(&self) -> Result<crate::renewal::RefreshOutcome, Error> {
-        crate::renewal::refresh(&self.inner).await
+        self.refresh_scope(&Scope::Instance).await
+    }
+
+    /// Fetches `scope`'s renewal URL now: the instance's, or an org's own license's (`NoRenewalUrl` for an org
+    /// without its own license or whose license names none). Recorded in the store under that scope.
+    pub async fn refresh_scope(&self, scope: &Scope) -> Result<crate::renewal::RefreshOutcome, Error> {
+        crate::renewal::refresh(&self.inner, scope).await
     }
 
     async fn seed_from_file(&self) -> Result<(), Error> {
@@ -353,8 +359,11 @@ impl Runtime {
             inner.store.put_setting(SEED_SETTING, &v, now).await?;
             return Ok(());
         }
-        let Some(token) = inner.sources.read(crate::source::Source::File, &*inner.env)? else {
-            return Ok(());
+        let file = crate::source::Source::File;
+        let token = match inner.sources.read(file, &*inner.env) {
+            Ok(Some(token)) => token,
+            Ok(None) => return Ok(()),
+            Err(e) => return self.seed_failed(e).await,
         };
         let why = "seeded from the mounted license file";
         match inner
@@ -366,10 +375,22 @@ impl Runtime {
                 let v = serde_json::json!({ "path": path, "fingerprint": fp, "at": now });
                 inner.store.put_setting(SEED_SETTING, &v, now).await?;
                 tracing::info!(path = ?path, "license seeded into the store from the mounted file; the store is now the truth");
+                Ok(())
             }
-            // Not recorded as seeded: a corrected file is tried again on the next start.
-            Err(e) => tracing::error!(path = ?path, code = e.code(), "mounted license file not seeded: {e}"),
+            Err(e) => self.seed_failed(e).await,
         }
+    }
+
+    /// Not recorded as seeded: a corrected file is tried again on the next start. Until then the snapshot says why
+    /// the store is empty.
+    async fn seed_failed(&self, e: Error) -> Result<(), Error> {
+        let problem = self.inner.problem(crate::source::Source::File, &e);
+        tracing::error!(
+            code = problem.code,
+            "mounted license file not seeded: {}",
+            problem.message
+        );
+        self.inner.loaded.lock().await.seed_error = Some(problem);
         Ok(())
     }
 }

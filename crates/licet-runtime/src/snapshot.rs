@@ -35,10 +35,30 @@ impl ScopeSnapshot {
     }
 }
 
+/// A license source that could not be read, or whose bytes are not a license this build accepts.
+///
+/// The rule: a broken source never takes away a license that verified. While a verified license is in force it stays
+/// in force (its status is what `instance` shows) and the problem is reported here and logged; with none (at start),
+/// the instance is `invalid` with [`SourceProblem::reason`]. The problem clears on the first load that reads the
+/// source cleanly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceProblem {
+    pub source: Source,
+    /// `license_malformed` (not a license, not text), `license_too_large`, any other verification code
+    /// (`license_bad_signature`, …), or `config_error` (unreadable file, unset variable, bad TOML).
+    pub code: &'static str,
+    /// What is wrong and where, in words an operator can act on.
+    pub message: String,
+    /// The reason the instance shows when no verified license is kept (`license_invalid` for a `config_error`).
+    pub reason: Reason,
+}
+
 /// Everything the install knows about its license at `evaluated_at`.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     pub instance: ScopeSnapshot,
+    /// Set while the winning license source is unreadable or holds no valid license (see [`SourceProblem`]).
+    pub source_error: Option<SourceProblem>,
     /// Org-scoped statuses: from an org's own license, or the org's entry in the instance license.
     pub orgs: HashMap<String, ScopeSnapshot>,
     /// Which registered modules are loaded, in registration order.

@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use licet_core::Reason;
+
 use crate::error::Error;
 use crate::subst::substitute;
 
@@ -91,12 +93,32 @@ impl Sources {
                 None => None,
             },
             Source::File => match &self.file {
-                Some(path) => read_small_file(path)?,
+                Some(path) => read_license_file(path)?,
                 None => None,
             },
             Source::Store => None,
         };
         Ok(raw.filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Where `kind` reads from, in words an operator can find: `environment variable X`, `license.key in
+    /// /etc/app.toml`, the file's path.
+    pub fn describe(&self, kind: Source) -> String {
+        match kind {
+            Source::Env => match &self.env_var {
+                Some(var) => format!("environment variable {var}"),
+                None => "the environment".to_owned(),
+            },
+            Source::ConfigFile => match &self.config {
+                Some(cfg) => format!("{} in {}", cfg.key, cfg.path.display()),
+                None => "the configuration file".to_owned(),
+            },
+            Source::File => match &self.file {
+                Some(path) => path.display().to_string(),
+                None => "the license file".to_owned(),
+            },
+            Source::Store => "the store".to_owned(),
+        }
     }
 }
 
@@ -115,45 +137,59 @@ pub fn pick(
     Ok(None)
 }
 
+fn too_large(what: String) -> Error {
+    Error::Refused {
+        reason: Reason::LicenseTooLarge,
+        detail: Some(format!(
+            "{what}, more than the {MAX_LICENSE_BYTES} bytes any license can be"
+        )),
+    }
+}
+
 fn check_size(len: usize) -> Result<(), Error> {
     if u64::try_from(len).unwrap_or(u64::MAX) > MAX_LICENSE_BYTES {
-        return Err(Error::Config {
-            message: format!("license source holds {len} bytes, more than the {MAX_LICENSE_BYTES} any license can be"),
-        });
+        return Err(too_large(format!("the license source holds {len} bytes")));
     }
     Ok(())
 }
 
-fn read_small_file(path: &Path) -> Result<Option<String>, Error> {
+/// The file's bytes; `None` when it does not exist. Anything larger than a license can be is refused unread.
+fn read_small_file(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    let cannot = |e: std::io::Error| Error::Config {
+        message: format!("cannot read {}: {e}", path.display()),
+    };
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(Error::Config {
-                message: format!("cannot read {}: {e}", path.display()),
-            })
-        }
+        Err(e) => return Err(cannot(e)),
     };
     if meta.len() > MAX_LICENSE_BYTES {
-        return Err(Error::Config {
-            message: format!(
-                "{} is {} bytes, more than any license can be",
-                path.display(),
-                meta.len()
-            ),
-        });
+        return Err(too_large(format!("{} is {} bytes", path.display(), meta.len())));
     }
-    std::fs::read_to_string(path).map(Some).map_err(|e| Error::Config {
-        message: format!("cannot read {}: {e}", path.display()),
+    std::fs::read(path).map(Some).map_err(cannot)
+}
+
+/// A license file that is not text is not a license: it is refused as malformed, like any other bytes that do not
+/// decode, rather than failing as unreadable.
+fn read_license_file(path: &Path) -> Result<Option<String>, Error> {
+    let Some(bytes) = read_small_file(path)? else {
+        return Ok(None);
+    };
+    String::from_utf8(bytes).map(Some).map_err(|_| Error::Refused {
+        reason: Reason::LicenseMalformed,
+        detail: Some(format!("{} is not text (not UTF-8)", path.display())),
     })
 }
 
 /// Reads `cfg.key` from the TOML file; `None` when the file or the key is absent. `${VAR}` is substituted in the
 /// value only.
 pub fn read_config_value(cfg: &ConfigSource, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<String>, Error> {
-    let Some(text) = read_small_file(&cfg.path)? else {
+    let Some(bytes) = read_small_file(&cfg.path)? else {
         return Ok(None);
     };
+    let text = String::from_utf8(bytes).map_err(|_| Error::Config {
+        message: format!("{} is not UTF-8 text", cfg.path.display()),
+    })?;
     let doc: toml::Table = text.parse().map_err(|e| Error::Config {
         message: format!("{} is not valid TOML: {e}", cfg.path.display()),
     })?;

@@ -54,7 +54,7 @@ async fn listen(weak: Weak<Inner>, mut rx: tokio::sync::broadcast::Receiver<lice
             Err(RecvError::Closed) => return,
         }
         let Some(inner) = weak.upgrade() else { return };
-        if let Err(e) = inner.reload("store_event", false).await {
+        if let Err(e) = inner.reload("store_event").await {
             tracing::error!(
                 code = e.code(),
                 "reload after a store change failed; keeping the current state: {e}"

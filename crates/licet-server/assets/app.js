@@ -102,7 +102,10 @@ function renderStatus(s) {
   text("tier", s.tier);
   text("products", (s.products || []).join(", "));
   text("features", s.all_features ? "all features" : (s.features || []).join(", "));
-  text("source", s.source);
+  // A broken source keeps the license in force; the page says what is wrong with it.
+  text("source", s.source_error
+    ? (s.source || "none") + " — problem: " + s.source_error.code + ": " + s.source_error.message
+    : s.source);
   text("last-refresh", s.last_refresh
     ? fmtTime(s.last_refresh.at) + " — " + (s.last_refresh.ok ? "ok" : "failed") + ": " + s.last_refresh.message
     : "");

@@ -69,45 +69,17 @@ impl Default for ServeConfig {
     }
 }
 
-/// Replace `${VAR}` and `${VAR:-default}` in `s`; `$${` is a literal `${`.
-pub fn substitute(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = rest.find('$') {
-        let (head, tail) = rest.split_at(pos);
-        out.push_str(head);
-        if let Some(after) = tail.strip_prefix("$${") {
-            out.push_str("${");
-            rest = after;
-        } else if let Some(after) = tail.strip_prefix("${") {
-            let end = after.find('}').ok_or_else(|| format!("unclosed ${{ in {s:?}"))?;
-            let (expr, after_brace) = after.split_at(end);
-            let (name, default) = match expr.split_once(":-") {
-                Some((n, d)) => (n, Some(d)),
-                None => (expr, None),
-            };
-            let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !valid {
-                return Err(format!("${{{expr}}} is not a variable name"));
-            }
-            match (env(name), default) {
-                (Some(v), _) => out.push_str(&v),
-                (None, Some(d)) => out.push_str(d),
-                (None, None) => return Err(format!("environment variable {name} is not set")),
-            }
-            rest = after_brace.strip_prefix('}').unwrap_or(after_brace);
-        } else {
-            out.push('$');
-            rest = tail.strip_prefix('$').unwrap_or(tail);
-        }
-    }
-    out.push_str(rest);
-    Ok(out)
-}
+/// `${VAR}`, `${VAR:-default}` and the `$${` escape, as the runtime's config-file license source reads them.
+pub use licet_runtime::subst::substitute;
 
 fn substitute_value(v: &mut toml::Value, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
     match v {
-        toml::Value::String(s) => *s = substitute(s, env)?,
+        toml::Value::String(s) => {
+            *s = substitute(s, env).map_err(|e| match e {
+                licet_runtime::Error::Config { message } => message,
+                other => other.to_string(),
+            })?
+        }
         toml::Value::Array(items) => {
             for item in items {
                 substitute_value(item, env)?;

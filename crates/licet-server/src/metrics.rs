@@ -97,6 +97,7 @@ mod tests {
             ],
             orgs: vec![],
             source: None,
+            source_error: None,
             license_fingerprint: None,
             fingerprint: "LICET-FP-X".into(),
             install_id: "i".into(),

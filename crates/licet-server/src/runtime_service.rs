@@ -126,6 +126,10 @@ impl RuntimeService {
                 Some("store") => stored_origin.or(Some("store".to_owned())),
                 other => other.map(str::to_owned),
             },
+            source_error: snap.source_error.as_ref().map(|p| crate::service::ReasonView {
+                code: p.code.to_owned(),
+                message: p.message.clone(),
+            }),
             stored_fingerprint,
             last_refresh: renewal.map(|r| crate::service::RefreshView {
                 at: r.last_attempt_at.to_rfc3339(),

@@ -143,6 +143,10 @@ pub struct StatusView {
     pub orgs: Vec<OrgView>,
     /// Where the license in force came from: `store`, `file`, `env`, `upload`, `import`, `renewal`.
     pub source: Option<String>,
+    /// The winning license source cannot be read or holds no valid license (`license_malformed`, `config_error`,
+    /// …). A license that verified before stays in force meanwhile, so this can be set while `state` is `active`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_error: Option<ReasonView>,
     /// SHA-256 of the license in force; changes exactly when the license does.
     pub license_fingerprint: Option<String>,
     /// Host fingerprint, `LICET-FP-…`.

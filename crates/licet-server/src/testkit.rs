@@ -161,24 +161,41 @@ pub struct Local {
 impl Local {
     /// Starts under the named reference profile (`nivq`, `justiam`, …).
     pub async fn start(profile: &str) -> Local {
-        Local::start_with_env(profile, |_| Vec::new()).await
+        Local::start_with(profile, |_| Vec::new(), None).await
     }
 
     /// As [`Local::start`], with environment variables for the runtime's sources, made with the test vendor (a
     /// license in `LIBERTY_LICENSE_KEY`, say). Nothing from the real environment is visible.
     pub async fn start_with_env(profile: &str, env: impl FnOnce(&TestVendor) -> Vec<(&'static str, String)>) -> Local {
+        Local::start_with(profile, env, None).await
+    }
+
+    /// Starts with `license.jwt` in the data directory holding `bytes`, as the profile's license file (a seed for
+    /// `nivq`).
+    pub async fn start_with_license_file(profile: &str, bytes: &[u8]) -> Local {
+        Local::start_with(profile, |_| Vec::new(), Some(bytes)).await
+    }
+
+    async fn start_with(
+        profile: &str,
+        env: impl FnOnce(&TestVendor) -> Vec<(&'static str, String)>,
+        license_file: Option<&[u8]>,
+    ) -> Local {
         let vendor = TestVendor::new();
         let env: BTreeMap<String, String> = env(&vendor).into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         let dir = tempfile::tempdir().unwrap();
         let store = licet_store::open_in_data_dir(dir.path()).await.unwrap();
         let clock = TestClock::new(START);
         let policy = licet_core::profiles::by_name(profile).unwrap_or_else(|| panic!("no profile {profile}"));
-        let runtime = licet_runtime::Runtime::builder(policy.clone(), vendor.verifier.clone(), store)
+        let mut builder = licet_runtime::Runtime::builder(policy.clone(), vendor.verifier.clone(), store)
             .clock(clock.runtime_clock())
-            .env(Arc::new(move |k: &str| env.get(k).cloned()))
-            .build()
-            .await
-            .unwrap();
+            .env(Arc::new(move |k: &str| env.get(k).cloned()));
+        if let Some(bytes) = license_file {
+            let path = dir.path().join("license.jwt");
+            std::fs::write(&path, bytes).unwrap();
+            builder = builder.license_file(path);
+        }
+        let runtime = builder.build().await.unwrap();
         let service = Arc::new(RuntimeService::new(runtime).await.unwrap());
         let server = TestServer::start(service.clone(), ServerOptions::default()).await;
         Local {

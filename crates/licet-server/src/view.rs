@@ -10,6 +10,8 @@ use crate::service::{CustomerView, Identity, LimitView, OrgView, ReasonView, Ref
 #[derive(Clone, Debug, Default)]
 pub struct ViewExtras {
     pub source: Option<String>,
+    /// The runtime's [`licet_runtime::SourceProblem`], as code and message.
+    pub source_error: Option<ReasonView>,
     pub last_refresh: Option<RefreshView>,
     /// Current use per quota kind, as the product reports it.
     pub usage: BTreeMap<String, u64>,
@@ -89,6 +91,7 @@ impl StatusView {
             limits: limits(status.limits(), &extras.usage),
             orgs: status.orgs.iter().map(|o| org(o, extras)).collect(),
             source: extras.source.clone(),
+            source_error: extras.source_error.clone(),
             license_fingerprint: status
                 .license
                 .as_ref()

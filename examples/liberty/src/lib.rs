@@ -4,8 +4,11 @@
 //! - The license comes from `LIBERTY_LICENSE_KEY`, else `[license] key` in `app.toml` (`${VAR}` expanded): the
 //!   runtime's env and config sources, in the LIBERTY profile's order.
 //! - It is checked at load and on reload (`POST /admin/reload`, or [`Liberty::reload`]), never per request: a
-//!   license that expires while the framework runs keeps its connectors until the next reload. A reload builds the
-//!   runtime afresh, exactly as a restart would.
+//!   license that expires while the framework runs keeps its connectors until the next reload. The profile's
+//!   `Reevaluate::OnLoad` makes the runtime decide the connectors again on each reload, as a restart would.
+//! - A source that cannot be read (`${LIBERTY_LICENSE_KEY}` unset in `app.toml`) or holds no license does not stop
+//!   the framework: it runs with every licensed connector skipped and `GET /api/license` says what is wrong. On a
+//!   reload, a broken source keeps the license already in force (licet's rule) and `source_error` says why.
 //! - A skipped connector's screens answer 404 and its menus are pruned; the rest of the framework is never gated.
 
 use std::path::PathBuf;
@@ -41,18 +44,15 @@ pub struct Config {
 
 /// What the last load decided; requests read it and never re-check the license.
 pub struct Loaded {
-    pub runtime: Runtime,
     pub snapshot: Arc<Snapshot>,
-    /// Set when the configured sources could not be read (e.g. `${LIBERTY_LICENSE_KEY}` unset).
-    pub config_error: Option<String>,
     /// One line per licensed connector, in the manual's words.
     pub lines: Vec<String>,
 }
 
-/// The framework: its configuration and the result of the last (re)load.
+/// The framework: its license runtime and the result of the last (re)load.
 #[derive(Clone)]
 pub struct Liberty {
-    config: Config,
+    runtime: Runtime,
     loaded: Arc<ArcSwap<Loaded>>,
 }
 
@@ -64,32 +64,8 @@ fn registry() -> ModuleRegistry {
     r
 }
 
-async fn load(config: &Config) -> Result<Loaded, licet_runtime::Error> {
-    let build = |with_toml: bool| {
-        let mut b = Runtime::builder(
-            licet_core::profiles::LIBERTY,
-            config.verifier.clone(),
-            config.store.clone(),
-        )
-        .clock(config.clock.clone())
-        .env(config.env.clone())
-        .modules(registry())
-        // Checked at load only: no timers, no renewal.
-        .without_background_tasks();
-        if let (true, Some(path)) = (with_toml, &config.app_toml) {
-            b = b.config_file(path.clone());
-        }
-        b.build()
-    };
-    let (runtime, config_error) = match build(true).await {
-        Ok(rt) => (rt, None),
-        // "Without a license, the framework refuses to start. | No": an unreadable source means no license.
-        Err(e @ licet_runtime::Error::Config { .. }) => {
-            tracing::error!("License not loaded: {e}");
-            (build(false).await?, Some(e.to_string()))
-        }
-        Err(e) => return Err(e),
-    };
+/// What the runtime decided at its last load, logged in the manual's words.
+fn decided(runtime: &Runtime) -> Loaded {
     let lines = runtime
         .module_decisions()
         .into_iter()
@@ -102,33 +78,49 @@ async fn load(config: &Config) -> Result<Loaded, licet_runtime::Error> {
         tracing::info!("{line}");
     }
     let snapshot = runtime.snapshot_full();
+    match (&snapshot.source_error, &snapshot.instance.license) {
+        // "Without a license, the framework refuses to start. | No": an unreadable source means no license.
+        (Some(problem), None) => tracing::error!("License not loaded: {}", problem.message),
+        (Some(problem), Some(_)) => {
+            tracing::warn!(
+                "License source unusable; keeping the license loaded before: {}",
+                problem.message
+            )
+        }
+        (None, _) => {}
+    }
     match snapshot.instance.status.reason {
         Some(Reason::LicenseBadSignature) => tracing::error!("License signature invalid."),
         Some(Reason::LicenseExpired) => tracing::error!("License expired."),
         _ => {}
     }
-    Ok(Loaded {
-        runtime,
-        snapshot,
-        config_error,
-        lines,
-    })
+    Loaded { snapshot, lines }
 }
 
 impl Liberty {
     /// Starts the framework: reads the license once and decides every connector.
     pub async fn start(config: Config) -> Result<Liberty, licet_runtime::Error> {
-        let loaded = load(&config).await?;
+        let mut builder = Runtime::builder(licet_core::profiles::LIBERTY, config.verifier, config.store)
+            .clock(config.clock)
+            .env(config.env)
+            .modules(registry())
+            // Checked at load only: no timers, no renewal.
+            .without_background_tasks();
+        if let Some(path) = config.app_toml {
+            builder = builder.config_file(path);
+        }
+        let runtime = builder.build().await?;
+        let loaded = decided(&runtime);
         Ok(Liberty {
-            config,
+            runtime,
             loaded: Arc::new(ArcSwap::from_pointee(loaded)),
         })
     }
 
     /// Re-reads the sources and decides every connector again, as a restart would.
     pub async fn reload(&self) -> Result<(), licet_runtime::Error> {
-        let next = load(&self.config).await?;
-        self.loaded.store(Arc::new(next));
+        self.runtime.reload().await?;
+        self.loaded.store(Arc::new(decided(&self.runtime)));
         Ok(())
     }
 
@@ -137,7 +129,7 @@ impl Liberty {
     }
 
     fn connector_loaded(&self, key: &str) -> bool {
-        key == OPEN_CONNECTOR || self.loaded.load().runtime.module_active(key)
+        key == OPEN_CONNECTOR || self.runtime.module_active(key)
     }
 
     pub fn router(&self) -> Router {
@@ -180,10 +172,15 @@ async fn license(State(app): State<Liberty>) -> Json<Value> {
             "subject": loaded.snapshot.instance.license.as_ref().map(|l| l.claims().sub.clone()),
             "expires_at": st.expires_at.map(|t| t.to_rfc3339()),
             "connectors": connectors,
+            // The license in force was kept because the configured source is now broken; say so.
+            "source_error": loaded.snapshot.source_error.as_ref().map(|p| json!({ "code": p.code, "message": p.message })),
         }));
     }
     let reason = st.reason.unwrap_or(Reason::LicenseInvalid);
-    let message = loaded.config_error.clone().unwrap_or_else(|| st.sentence.clone());
+    let message = match &loaded.snapshot.source_error {
+        Some(problem) => problem.message.clone(),
+        None => st.sentence.clone(),
+    };
     Json(json!({ "valid": false, "reason": reason_words(reason), "code": reason.code(), "message": message }))
 }
 

@@ -207,6 +207,18 @@ fn file_policy() -> licet_core::Policy {
     }
 }
 
+/// nivq's arrangement: the file only seeds the store, which is the truth from then on.
+fn seed_policy() -> licet_core::Policy {
+    licet_core::Policy {
+        sources: Sources {
+            order: std::borrow::Cow::Borrowed(&[Source::Store, Source::File]),
+            file_seeds_store_once: true,
+            ..file_policy().sources
+        },
+        ..policy()
+    }
+}
+
 async fn file_runtime(world: &World, path: &std::path::Path, policy: licet_core::Policy) -> Result<Runtime, String> {
     Runtime::builder(policy, world.vendor.verifier(), world.store.clone())
         .clock(Arc::new(world.clock.clone()))
@@ -230,11 +242,9 @@ async fn corrupt_license_file_at_start_is_a_clear_reason_not_a_crash_loop() {
     start_with_corrupt_files(&CORRUPTIONS[..3]).await;
 }
 
-/// A license file that is not UTF-8 makes `Runtime::build` fail with `config_error` ("stream did not contain valid
-/// UTF-8"), so a product restarted by its supervisor fails again on every start. The runtime's file source reads
-/// with `read_to_string`; reading bytes and letting verification call them `license_malformed` would fix it.
+/// A license file that is not UTF-8 once made `Runtime::build` fail with `config_error` ("stream did not contain
+/// valid UTF-8"), so a product restarted by its supervisor failed again on every start.
 #[tokio::test]
-#[ignore = "licet-runtime bug: a non-UTF-8 license file stops the start (reported; un-ignore when fixed)"]
 async fn non_utf8_license_file_at_start_does_not_stop_the_start() {
     start_with_corrupt_files(&[BINARY]).await;
 }
@@ -247,67 +257,118 @@ async fn start_with_corrupt_files(cases: &[(&str, &[u8])]) {
         std::fs::write(&path, bytes).unwrap();
         let runtime = file_runtime(&world, &path, file_policy()).await;
         let runtime = runtime.unwrap_or_else(|e| panic!("{name}: a corrupt license file stops the start: {e}"));
-        let status = runtime.snapshot().instance.status.clone();
-        assert_ne!(status.state, State::Active, "{name}");
-        assert!(
-            matches!(
-                status.reason,
-                Some(Reason::LicenseMalformed | Reason::LicenseMissing | Reason::ActivationPending)
-            ),
-            "{name}: {:?} {}",
-            status.reason,
-            status.sentence
-        );
-        // The operator fixes the file; a reload picks it up.
+        let snap = runtime.snapshot_full();
+        let status = &snap.instance.status;
+        if bytes.is_empty() {
+            // An empty file holds no license, like an absent one: nothing to report but the missing license.
+            assert_eq!(status.reason, Some(Reason::ActivationPending), "{name}");
+            assert_eq!(snap.source_error, None, "{name}");
+        } else {
+            // No license was in force, so the problem is the state.
+            assert_eq!(
+                (status.state, status.reason),
+                (State::Invalid, Some(Reason::LicenseMalformed)),
+                "{name}: {}",
+                status.sentence
+            );
+            let problem = snap.source_error.as_ref().unwrap();
+            assert_eq!(
+                (problem.source, problem.code),
+                (Source::File, "license_malformed"),
+                "{name}"
+            );
+            assert!(problem.message.contains("license.jwt"), "{name}: {}", problem.message);
+        }
+        // The operator fixes the file; a reload picks it up and the problem is gone.
         std::fs::write(&path, world.token(365, 1)).unwrap();
-        assert_eq!(
-            runtime.reload().await.unwrap().instance.status.state,
-            State::Active,
-            "{name}"
-        );
+        let fixed = runtime.reload().await.unwrap();
+        assert_eq!(fixed.instance.status.state, State::Active, "{name}");
+        assert_eq!(fixed.source_error, None, "{name}");
     }
 }
 
+/// Issue #8: a corrupt license file on disk → a clear reason, the previous license kept, never a crash loop.
 #[tokio::test]
-async fn corrupt_license_file_after_start_keeps_running() {
+async fn corrupt_license_file_after_start_keeps_the_verified_license_and_says_why() {
     for (name, bytes) in CORRUPTIONS {
         let world = World::new().await;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("license.jwt");
         std::fs::write(&path, world.token(365, 1)).unwrap();
         let runtime = file_runtime(&world, &path, file_policy()).await.unwrap();
-        assert_eq!(runtime.snapshot().instance.status.state, State::Active);
+        let good = runtime.snapshot_full();
+        assert_eq!(good.instance.status.state, State::Active);
         std::fs::write(&path, bytes).unwrap();
         // Never an Err that a product would turn into a restart, never a panic.
         let after = runtime.reload().await;
         let after = after.unwrap_or_else(|e| panic!("{name}: reload failed: {e}"));
-        let status = &after.instance.status;
-        eprintln!("{name}: {} {:?}", status.state, status.reason);
-        assert!(
-            status.state == State::Active
-                || matches!(
-                    status.reason,
-                    Some(Reason::LicenseMalformed | Reason::LicenseMissing | Reason::ActivationPending)
-                ),
-            "{name}: {} {:?}",
-            status.state,
-            status.reason
+        if bytes.is_empty() {
+            // Emptying the file removes the license, as deleting it would.
+            assert_eq!(after.instance.status.reason, Some(Reason::ActivationPending), "{name}");
+            assert_eq!(after.source_error, None, "{name}");
+            continue;
+        }
+        assert_eq!(
+            after.instance.status.state,
+            State::Active,
+            "{name}: the verified license is kept"
         );
+        assert_eq!(after.instance.source, Some(Source::File), "{name}");
+        assert_eq!(
+            after.instance.license.as_ref().map(|l| l.fingerprint().to_owned()),
+            good.instance.license.as_ref().map(|l| l.fingerprint().to_owned()),
+            "{name}"
+        );
+        let problem = after.source_error.clone().unwrap();
+        assert_eq!(
+            (problem.source, problem.code),
+            (Source::File, "license_malformed"),
+            "{name}"
+        );
+        // A timer re-evaluation neither drops the license nor forgets the problem.
+        world.clock.advance(Duration::from_secs(86_400));
+        let later = runtime.reevaluate().await.unwrap();
+        assert_eq!(later.instance.status.state, State::Active, "{name}");
+        assert_eq!(later.source_error.as_ref(), Some(&problem), "{name}");
+        // Fixed: the problem clears.
+        std::fs::write(&path, world.token(365, 2)).unwrap();
+        let fixed = runtime.reload().await.unwrap();
+        assert_eq!(fixed.source_error, None, "{name}");
+        assert_eq!(fixed.instance.status.license.as_ref().map(|l| l.sequence), Some(2));
     }
+}
+
+/// The same rule for a file that cannot be read at all (here: a directory where the file should be).
+#[tokio::test]
+async fn unreadable_license_file_keeps_the_verified_license_or_is_invalid_at_start() {
+    let world = World::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("license.jwt");
+    std::fs::create_dir(&path).unwrap();
+    let runtime = file_runtime(&world, &path, file_policy()).await.unwrap();
+    let snap = runtime.snapshot_full();
+    assert_eq!(
+        (snap.instance.status.state, snap.instance.status.reason),
+        (State::Invalid, Some(Reason::LicenseInvalid))
+    );
+    assert_eq!(snap.source_error.as_ref().map(|p| p.code), Some("config_error"));
+    std::fs::remove_dir(&path).unwrap();
+    std::fs::write(&path, world.token(365, 1)).unwrap();
+    assert_eq!(runtime.reload().await.unwrap().instance.status.state, State::Active);
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir(&path).unwrap();
+    let after = runtime.reload().await.unwrap();
+    assert_eq!(after.instance.status.state, State::Active);
+    let problem = after.source_error.clone().unwrap();
+    assert_eq!(problem.code, "config_error");
+    assert!(problem.message.contains("cannot read"), "{}", problem.message);
 }
 
 /// With the file as a seed (nivq), the verified license lives in the store: corrupting the file afterwards changes
 /// nothing, at start or on reload.
 #[tokio::test]
 async fn corrupt_seed_file_keeps_the_stored_license() {
-    let seeded = licet_core::Policy {
-        sources: Sources {
-            order: std::borrow::Cow::Borrowed(&[Source::Store, Source::File]),
-            file_seeds_store_once: true,
-            ..file_policy().sources
-        },
-        ..policy()
-    };
+    let seeded = seed_policy();
     for (name, bytes) in CORRUPTIONS {
         let world = World::new().await;
         let dir = tempfile::tempdir().unwrap();
@@ -337,5 +398,36 @@ async fn corrupt_seed_file_keeps_the_stored_license() {
             fingerprint,
             "{name}"
         );
+    }
+}
+
+/// A corrupt seed file on a first start: the store stays empty (the file is tried again next start) and the
+/// snapshot says why, until a license is installed.
+#[tokio::test]
+async fn corrupt_seed_file_on_first_start_is_reported_until_a_license_is_installed() {
+    let seeded = seed_policy();
+    for (name, bytes) in [CORRUPTIONS[1], BINARY] {
+        let world = World::new().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("license.jwt");
+        std::fs::write(&path, bytes).unwrap();
+        let runtime = file_runtime(&world, &path, seeded.clone()).await;
+        let runtime = runtime.unwrap_or_else(|e| panic!("{name}: a corrupt seed file stops the start: {e}"));
+        let snap = runtime.snapshot_full();
+        assert_eq!(snap.instance.status.reason, Some(Reason::ActivationPending), "{name}");
+        let problem = snap.source_error.clone().unwrap();
+        assert_eq!(
+            (problem.source, problem.code),
+            (Source::File, "license_malformed"),
+            "{name}"
+        );
+        let seeded_setting = world.store.get_setting(licet_runtime::SEED_SETTING).await.unwrap();
+        assert!(seeded_setting.is_none(), "{name}: not recorded as seeded");
+        let snap = runtime
+            .install(world.token(365, 1).as_bytes(), "owner", None, Scope::Instance)
+            .await
+            .unwrap();
+        assert_eq!(snap.instance.status.state, State::Active, "{name}");
+        assert_eq!(snap.source_error, None, "{name}");
     }
 }

@@ -247,3 +247,58 @@ async fn clear_goes_back_to_the_profiles_no_license_state() {
         (State::Active, State::ActivationPending, "clear")
     );
 }
+
+/// Issue #4, Liberty's `Reevaluate::OnLoad`: the module set is decided at load. Time passing (the timer) does not
+/// change it; an explicit reload does, and so does a new license (installed here or by another replica).
+#[tokio::test]
+async fn on_load_modules_change_on_reload_and_new_license_but_not_on_the_timer() {
+    let w = World::new().await;
+    let on_load = licet_core::Policy {
+        reevaluate: licet_core::policy::Reevaluate::OnLoad,
+        ..crate::common::policy()
+    };
+    let build = || {
+        Runtime::builder(on_load.clone(), w.vendor.verifier(), w.store.clone())
+            .clock(std::sync::Arc::new(w.clock.clone()))
+            .env(std::sync::Arc::new(|_| None))
+            .modules(World::registry())
+            .without_background_tasks()
+            .build()
+    };
+    let rt = build().await.unwrap();
+    rt.install(w.token(10, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    assert_eq!(rt.active_modules(), ["Salesforce"]);
+
+    w.clock.set(T0.plus_seconds(60 * DAY));
+    let snap = rt.reevaluate().await.unwrap();
+    assert_eq!(snap.instance.status.state, State::Expired);
+    assert_eq!(rt.active_modules(), ["Salesforce"], "kept until the next load");
+    let snap = rt.reload().await.unwrap();
+    assert_eq!(snap.instance.status.state, State::Expired);
+    assert!(rt.active_modules().is_empty(), "a reload after expiry unloads");
+
+    // Another replica installs a license naming SAP: picked up at this replica's next reload.
+    let sap = w
+        .vendor
+        .claims_granting(T0, Some(T0.plus_seconds(365 * DAY)), &["sap"], &[], &[]);
+    let mut sap = sap;
+    sap.lic.sequence = 2;
+    let other = build().await.unwrap();
+    other
+        .install(w.vendor.issue(&sap).unwrap().as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    assert!(rt.active_modules().is_empty());
+    rt.reload().await.unwrap();
+    assert_eq!(rt.active_modules(), ["SAP"]);
+
+    // A license installed here takes effect at once.
+    rt.install(w.token(365, 3).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    assert_eq!(rt.active_modules(), ["Salesforce"]);
+    let lines: Vec<String> = rt.module_decisions().into_iter().map(|d| d.line).collect();
+    assert_eq!(lines[1], "Skipping licensed connector SAP — not in license");
+}

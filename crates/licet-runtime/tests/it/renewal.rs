@@ -47,18 +47,22 @@ async fn runtime(w: &World, renewal: RenewalConfig) -> Runtime {
         .unwrap()
 }
 
+/// Renewal only when asked (no scheduler), from `url`, with the install credential.
+fn manual(url: String) -> RenewalConfig {
+    RenewalConfig {
+        enabled: false,
+        credential: Some("install-secret".into()),
+        url_override: Some(url),
+        ..RenewalConfig::default()
+    }
+}
+
 #[tokio::test]
 async fn refresh_installs_only_newer_and_keeps_current_on_failure() {
     let w = World::new().await;
     let stub = Stub::default();
     let url = serve(stub.clone()).await;
-    let renewal = RenewalConfig {
-        enabled: false,
-        credential: Some("install-secret".into()),
-        url_override: Some(url),
-        ..RenewalConfig::default()
-    };
-    let rt = runtime(&w, renewal).await;
+    let rt = runtime(&w, manual(url)).await;
     rt.install(w.token(30, 3).as_bytes(), "owner", None, Scope::Instance)
         .await
         .unwrap();
@@ -169,4 +173,113 @@ async fn the_hourly_schedule_follows_the_injected_clock() {
     })
     .await;
     assert_eq!(calls(), 2);
+}
+
+/// An org's own license, for customer `acme-eu`, renewing from `url`.
+fn org_token(w: &World, days: i64, sequence: u64, url: &str) -> String {
+    let mut c = w.claims(days, sequence);
+    c.lic.customer.id = "acme-eu".into();
+    c.lic.renewal = Some(licet_core::claims::Renewal { url: url.to_owned() });
+    w.vendor.issue(&c).unwrap()
+}
+
+fn org_sequence(rt: &Runtime) -> Option<u64> {
+    let snap = rt.snapshot();
+    snap.orgs.get("eu")?.status.license.as_ref().map(|l| l.sequence)
+}
+
+#[tokio::test]
+async fn org_licenses_renew_from_their_own_url_with_the_same_rules() {
+    let w = World::new().await;
+    let (vendor, org_vendor) = (Stub::default(), Stub::default());
+    let rt = runtime(&w, manual(serve(vendor.clone()).await)).await;
+    let org_url = serve(org_vendor.clone()).await;
+    let eu = Scope::org("eu").unwrap();
+    rt.install(w.token(30, 3).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    // No license of its own yet: nothing to renew (the instance's `url_override` is not the org's).
+    assert_eq!(rt.refresh_scope(&eu).await.unwrap(), RefreshOutcome::NoRenewalUrl);
+    rt.install(org_token(&w, 30, 1, &org_url).as_bytes(), "owner", None, eu.clone())
+        .await
+        .unwrap();
+
+    // Newer: installed into the org's scope, with the install credential; the instance is untouched.
+    *org_vendor.answer.lock().unwrap() = (StatusCode::OK, org_token(&w, 395, 2, &org_url));
+    let out = rt.refresh_scope(&eu).await.unwrap();
+    assert!(matches!(out, RefreshOutcome::Installed { sequence: 2, .. }), "{out:?}");
+    assert_eq!(org_vendor.seen_auth.lock().unwrap()[0], "Bearer install-secret");
+    assert!(vendor.seen_auth.lock().unwrap().is_empty());
+    assert_eq!(org_sequence(&rt), Some(2));
+    assert_eq!(rt.snapshot().instance.status.license.as_ref().unwrap().sequence, 3);
+    let rec = w.store.current_license(&eu).await.unwrap().unwrap();
+    assert_eq!((rec.actor.as_str(), rec.source.as_str()), ("renewal", "renewal"));
+    let st = w.store.renewal_state(&eu).await.unwrap().unwrap();
+    assert!(st.last_error.is_none() && st.last_success_at == Some(T0));
+    assert!(w.store.renewal_state(&Scope::Instance).await.unwrap().is_none());
+
+    // Not newer: nothing changes.
+    *org_vendor.answer.lock().unwrap() = (StatusCode::OK, org_token(&w, 900, 1, &org_url));
+    assert_eq!(rt.refresh_scope(&eu).await.unwrap(), RefreshOutcome::NotNewer);
+    assert_eq!(org_sequence(&rt), Some(2));
+
+    // Failures keep the org's license and are recorded under the org.
+    *org_vendor.answer.lock().unwrap() = (StatusCode::BAD_GATEWAY, String::new());
+    assert_eq!(rt.refresh_scope(&eu).await.unwrap_err().code(), "renewal_failed");
+    *org_vendor.answer.lock().unwrap() = (StatusCode::OK, "garbage".into());
+    assert_eq!(rt.refresh_scope(&eu).await.unwrap_err().code(), "license_malformed");
+    // The instance's license (customer `acme`) is no renewal of the org's (`acme-eu`), however new.
+    *org_vendor.answer.lock().unwrap() = (StatusCode::OK, w.token(500, 9));
+    let e = rt.refresh_scope(&eu).await.unwrap_err();
+    assert_eq!(e.code(), "renewal_failed");
+    assert!(e.to_string().contains("acme-eu"), "{e}");
+    assert_eq!(org_sequence(&rt), Some(2));
+    let st = w.store.renewal_state(&eu).await.unwrap().unwrap();
+    assert!(st.last_error.is_some());
+    assert_eq!(st.last_success_at, Some(T0));
+}
+
+#[tokio::test]
+async fn the_scheduler_renews_org_licenses_too() {
+    let w = World::new().await;
+    let org_vendor = Stub::default();
+    let org_url = serve(org_vendor.clone()).await;
+    let rt = Runtime::builder(policy(), w.vendor.verifier(), w.store.clone())
+        .clock(Arc::new(w.clock.clone()))
+        .env(Arc::new(|_| None))
+        .renewal(RenewalConfig {
+            enabled: true,
+            interval: std::time::Duration::from_secs(3600),
+            jitter: 0.0,
+            credential: Some("install-secret".into()),
+            ..RenewalConfig::default()
+        })
+        .build()
+        .await
+        .unwrap();
+    let eu = Scope::org("eu").unwrap();
+    rt.install(w.token(30, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    rt.install(org_token(&w, 30, 1, &org_url).as_bytes(), "owner", None, eu.clone())
+        .await
+        .unwrap();
+    *org_vendor.answer.lock().unwrap() = (StatusCode::OK, org_token(&w, 395, 2, &org_url));
+    // Due by the injected clock: ten minutes at a time, until the org has joined the schedule and its hour is up.
+    for _ in 0..500 {
+        if org_sequence(&rt) == Some(2) {
+            break;
+        }
+        w.clock.advance(std::time::Duration::from_secs(600));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        org_sequence(&rt),
+        Some(2),
+        "the scheduler never renewed the org's license"
+    );
+    let st = w.store.renewal_state(&eu).await.unwrap().unwrap();
+    assert!(st.last_error.is_none());
+    // The instance license names no renewal URL: nothing was fetched or recorded for it.
+    assert!(w.store.renewal_state(&Scope::Instance).await.unwrap().is_none());
 }

@@ -17,7 +17,10 @@ fn substitution_forms() {
         substitute("cost $5 and $${LITERAL}", &env).unwrap(),
         "cost $5 and ${LITERAL}"
     );
-    assert!(substitute("${MISSING}", &env).unwrap_err().contains("MISSING"));
+    assert!(substitute("${MISSING}", &env)
+        .unwrap_err()
+        .to_string()
+        .contains("MISSING"));
     assert!(substitute("${A", &env).is_err());
     assert!(substitute("${not a name}", &env).is_err());
 }

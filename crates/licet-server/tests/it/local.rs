@@ -264,3 +264,21 @@ async fn refresh_renews_from_the_vendor() {
     assert!(body["code"].is_string() && body["message"].is_string(), "{body}");
     assert_eq!(s.status().await["license_fingerprint"], renewed);
 }
+
+/// Issue #8 on the wire: a mounted license file that is not a license (here not even text) does not stop the
+/// start; the status says what is wrong with it until a license is installed.
+#[tokio::test]
+async fn a_corrupt_mounted_license_file_is_shown_in_the_status() {
+    let t = Local::start_with_license_file("nivq", b"\xff\xfe\x00 not a license").await;
+    let s = &t.server;
+    let st = s.status().await;
+    assert_eq!(st["state"], "activation_pending", "{st}");
+    assert_eq!(st["source_error"]["code"], "license_malformed", "{st}");
+    assert!(
+        st["source_error"]["message"].as_str().unwrap().contains("license.jwt"),
+        "{st}"
+    );
+    let body = json(s.install(&t.vendor.license("Acme", 1, START)).await, 200).await;
+    assert_eq!(body["status"]["state"], "active");
+    assert!(body["status"].get("source_error").is_none(), "{body}");
+}

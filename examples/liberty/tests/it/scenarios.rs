@@ -216,3 +216,49 @@ async fn rejections_say_why_in_words_and_code() {
     app.reload().await.unwrap();
     assert_eq!(get(&router, "/screen/nomasx1/x").await.0, 200);
 }
+
+#[tokio::test]
+async fn reload_after_expiry_unloads_and_a_new_license_loads_the_new_set() {
+    let w = World::new().await;
+    w.set_env(&token(&["nomasx1"], 30));
+    let app = w.start().await;
+    let router = app.router();
+    w.clock.set(T0.plus_days(31));
+    assert_eq!(
+        get(&router, "/screen/nomasx1/x").await.0,
+        200,
+        "not checked per request"
+    );
+    app.reload().await.unwrap();
+    assert_eq!(get(&router, "/screen/nomasx1/x").await.0, 404);
+    assert_eq!(get(&router, "/api/license").await.1["code"], "license_expired");
+
+    w.set_env(&token(&["nomajde", "nomaubl"], 400));
+    app.reload().await.unwrap();
+    for (key, want) in [("nomasx1", 404), ("nomajde", 200), ("nomaubl", 200)] {
+        assert_eq!(get(&router, &format!("/screen/{key}/x")).await.0, want, "{key}");
+    }
+    let ids = menu_ids(&get(&router, "/api/menus").await.1);
+    assert!(ids.contains(&"nomaubl".to_owned()) && !ids.contains(&"nomasx1".to_owned()));
+}
+
+#[tokio::test]
+async fn a_broken_source_on_reload_keeps_the_license_in_force_and_says_why() {
+    let w = World::new().await;
+    w.set_env(&token(&["nomasx1"], TERM_DAYS));
+    let app = w.start().await;
+    let router = app.router();
+    w.set_env("not a license");
+    app.reload().await.unwrap();
+    let (_, lic) = get(&router, "/api/license").await;
+    assert_eq!(lic["valid"], true, "{lic}");
+    assert_eq!(lic["source_error"]["code"], "license_malformed", "{lic}");
+    assert!(
+        lic["source_error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("LIBERTY_LICENSE_KEY"),
+        "{lic}"
+    );
+    assert_eq!(get(&router, "/screen/nomasx1/x").await.0, 200);
+}

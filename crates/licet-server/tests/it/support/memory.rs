@@ -121,6 +121,7 @@ impl Inner {
                 })
                 .collect(),
             source: self.instance.as_ref().map(|_| "upload".to_owned()),
+            source_error: None,
             license_fingerprint: self.instance.as_ref().map(|l| l.fingerprint.clone()),
             fingerprint: "LICET-FP-TEST-0001".into(),
             install_id: "00000000-0000-4000-8000-000000000001".into(),
