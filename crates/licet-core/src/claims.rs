@@ -126,6 +126,27 @@ pub struct License {
     pub extra: Extra,
 }
 
+impl License {
+    /// A license for `customer`, at the schema this build writes, that grants nothing and binds to nothing: no
+    /// edition, products, features, limits or orgs, no renewal. Issuers fill in what was sold.
+    pub fn new(customer: Customer, sequence: u64) -> License {
+        License {
+            schema: SchemaVersion::CURRENT,
+            customer,
+            binding: Binding::default(),
+            edition: None,
+            products: Vec::new(),
+            features: Vec::new(),
+            limits: BTreeMap::new(),
+            orgs: Vec::new(),
+            max_orgs: None,
+            renewal: None,
+            sequence,
+            extra: Extra::new(),
+        }
+    }
+}
+
 /// `"MAJOR.MINOR"`, e.g. `"1.0"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SchemaVersion {
