@@ -331,6 +331,20 @@ mod tests {
     }
 
     #[test]
+    fn a_new_license_grants_and_binds_nothing() {
+        let customer = Customer {
+            id: "c".into(),
+            name: "C".into(),
+        };
+        let lic = License::new(customer, 3);
+        assert_eq!(
+            serde_json::to_value(&lic).unwrap(),
+            serde_json::json!({"schema": "1.0", "customer": {"id": "c", "name": "C"}, "sequence": 3})
+        );
+        assert!(lic.binding.is_unbound());
+    }
+
+    #[test]
     fn audience_is_string_or_array() {
         let one: Audience = serde_json::from_str("\"liberty\"").unwrap();
         assert_eq!(one, Audience::one("liberty"));
