@@ -2,18 +2,19 @@
 //! profile. Run: `cargo bench -p licet-core --bench evaluate -- --measurement-time 3`; figures in
 //! docs/performance.md. Verification is done once, outside the timed loop: this is the cost of one re-evaluation
 //! (a timer firing, a license swap), not of a request.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use licet_core::{
-    evaluate, issue, profiles, Claims, Context, Encoding, FileSigner, Keyring, LicenseInput, TrustedKey, UnixTime,
-    Verifier,
+    evaluate, issue, profiles, Alg, Claims, Context, Encoding, Keyring, LicenseInput, UnixTime, Verifier,
 };
 
-const PRIVATE: &str = include_str!("../tests/vectors/keys/eddsa-a-test-only.private.pem");
-const PUBLIC: &str = include_str!("../tests/vectors/keys/eddsa-a-test-only.public.pem");
+// The tests' fixtures: the test-only keys.
+#[allow(dead_code)]
+#[path = "../tests/it/common.rs"]
+mod common;
 
 const NOW: i64 = 1_750_000_000;
 
@@ -29,7 +30,7 @@ fn claims() -> Claims {
         })
         .collect();
     serde_json::from_value(serde_json::json!({
-        "iss": "https://licenses.vendor.example", "sub": "acme-corp", "aud": "liberty",
+        "iss": common::ISS, "sub": "acme-corp", "aud": common::AUD,
         "iat": NOW - 86_400 * 30, "nbf": NOW - 86_400 * 30, "exp": NOW + 86_400 * 200, "jti": "lic-0001",
         "lic": {
             "schema": "1.0",
@@ -47,14 +48,9 @@ fn claims() -> Claims {
 }
 
 fn bench(c: &mut Criterion) {
-    let signer = FileSigner::from_pkcs8_pem("vendor-2025", PRIVATE).unwrap();
-    let token = issue(&claims(), &signer, Encoding::Compact).unwrap();
-    let key = TrustedKey::from_spki_pem("vendor-2025", licet_core::Alg::EdDSA, PUBLIC).unwrap();
-    let verifier = Verifier::new(
-        Keyring::new(vec![key]).unwrap(),
-        "https://licenses.vendor.example",
-        "liberty",
-    );
+    let token = issue(&claims(), &common::signer(Alg::EdDSA), Encoding::Compact).unwrap();
+    let keyring = Keyring::new(vec![common::trusted(Alg::EdDSA)]).unwrap();
+    let verifier = Verifier::new(keyring, common::ISS, common::AUD);
     let license = verifier.verify(token.as_bytes()).unwrap();
     let ctx = Context::default();
     let now = UnixTime(NOW);

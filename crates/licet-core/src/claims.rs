@@ -126,6 +126,27 @@ pub struct License {
     pub extra: Extra,
 }
 
+impl License {
+    /// A license for `customer`, at the schema this build writes, that grants nothing and binds to nothing: no
+    /// edition, products, features, limits or orgs, no renewal. Issuers fill in what was sold.
+    pub fn new(customer: Customer, sequence: u64) -> License {
+        License {
+            schema: SchemaVersion::CURRENT,
+            customer,
+            binding: Binding::default(),
+            edition: None,
+            products: Vec::new(),
+            features: Vec::new(),
+            limits: BTreeMap::new(),
+            orgs: Vec::new(),
+            max_orgs: None,
+            renewal: None,
+            sequence,
+            extra: Extra::new(),
+        }
+    }
+}
+
 /// `"MAJOR.MINOR"`, e.g. `"1.0"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SchemaVersion {
@@ -307,6 +328,20 @@ mod tests {
         assert!(serde_json::from_str::<Limit>("-1").is_err());
         assert!(serde_json::from_str::<Limit>("\"lots\"").is_err());
         assert!(serde_json::from_str::<Limit>("1.5").is_err());
+    }
+
+    #[test]
+    fn a_new_license_grants_and_binds_nothing() {
+        let customer = Customer {
+            id: "c".into(),
+            name: "C".into(),
+        };
+        let lic = License::new(customer, 3);
+        assert_eq!(
+            serde_json::to_value(&lic).unwrap(),
+            serde_json::json!({"schema": "1.0", "customer": {"id": "c", "name": "C"}, "sequence": 3})
+        );
+        assert!(lic.binding.is_unbound());
     }
 
     #[test]

@@ -32,27 +32,9 @@ impl Actor {
     pub const FIRST_INSTALL: &'static str = "first-install";
 }
 
-/// What a bearer token may do. Ordered: each role includes the ones before it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Read status, fingerprint, audit.
-    Viewer,
-    /// Install where nothing is installed yet, import offline licenses, refresh.
-    Admin,
-    /// Replace or clear an installed license, manage tokens.
-    Owner,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Admin => "admin",
-            Role::Owner => "owner",
-        }
-    }
-}
+/// What a bearer token may do: the store's own type, so the role a token is stored with is the one it is checked
+/// and shown with.
+pub use licet_store::Role;
 
 /// A token as listed: never its secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use licet_core::claims::{Binding, Claims, Customer, License, Limit, OrgEntitlement, Renewal, SchemaVersion};
+use licet_core::claims::{Claims, Customer, License, Limit, OrgEntitlement, Renewal};
 use licet_core::{Alg, Audience, Encoding, FileSigner, Keyring, PrivateKey, TrustedKey, UnixTime, Verifier};
 pub use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::{json as json_value, Value};
@@ -59,12 +59,6 @@ impl TestVendor {
             exp: Some(iat.plus_days(days)),
             jti: Some(format!("{customer}-{sequence}")),
             lic: License {
-                schema: SchemaVersion::CURRENT,
-                customer: Customer {
-                    id: customer.to_lowercase(),
-                    name: customer.into(),
-                },
-                binding: Binding::default(),
                 edition: Some("enterprise".into()),
                 products: vec!["reports".into(), "connectors".into()],
                 features: vec!["sso".into(), "audit-export".into()],
@@ -72,11 +66,13 @@ impl TestVendor {
                     ("users".to_owned(), Limit::Count(50)),
                     ("agents".into(), Limit::Unlimited),
                 ]),
-                orgs: Vec::new(),
-                max_orgs: None,
-                renewal: None,
-                sequence,
-                extra: BTreeMap::new(),
+                ..License::new(
+                    Customer {
+                        id: customer.to_lowercase(),
+                        name: customer.into(),
+                    },
+                    sequence,
+                )
             },
             extra: BTreeMap::new(),
         }

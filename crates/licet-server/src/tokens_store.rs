@@ -17,27 +17,11 @@ pub(crate) fn store_scope(scope: &Scope) -> Result<licet_store::Scope, ServiceEr
     }
 }
 
-pub(crate) fn role_to_store(r: Role) -> licet_store::Role {
-    match r {
-        Role::Viewer => licet_store::Role::Viewer,
-        Role::Admin => licet_store::Role::Admin,
-        Role::Owner => licet_store::Role::Owner,
-    }
-}
-
-pub(crate) fn role_from_store(r: licet_store::Role) -> Role {
-    match r {
-        licet_store::Role::Viewer => Role::Viewer,
-        licet_store::Role::Admin => Role::Admin,
-        licet_store::Role::Owner => Role::Owner,
-    }
-}
-
 pub(crate) fn token_info(t: &licet_store::ApiToken) -> TokenInfo {
     TokenInfo {
         id: t.id.to_string(),
         name: t.name.clone(),
-        role: role_from_store(t.role),
+        role: t.role,
         created_at: t.created_at.to_rfc3339(),
     }
 }
@@ -55,7 +39,7 @@ pub async fn mint_token(store: &dyn Store, name: &str, role: Role, now: UnixTime
     let secret = new_secret()?;
     let token = NewApiToken {
         name: name.to_owned(),
-        role: role_to_store(role),
+        role,
         hash: TokenHash::of(&secret),
         created_at: now,
     };

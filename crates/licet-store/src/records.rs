@@ -143,11 +143,16 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-/// Role of an install-side API token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Role of an install-side API token. Ordered: each role includes the ones before it. Its serde spelling is
+/// `as_str`'s, and is the install-side API's wire form too (licet-server re-exports this type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Read status, fingerprint, audit.
     Viewer,
+    /// Install where nothing is installed yet, import offline licenses, refresh.
     Admin,
+    /// Replace or clear an installed license, manage tokens.
     Owner,
 }
 

@@ -12,7 +12,7 @@ pub mod sovereign;
 
 use std::collections::BTreeMap;
 
-use licet_core::{Audience, Binding, Claims, Customer, License, Limit, SchemaVersion, UnixTime};
+use licet_core::{Audience, Claims, Customer, License, Limit, UnixTime};
 
 use crate::vendor::{Seed, VendorError};
 
@@ -26,20 +26,7 @@ pub(crate) fn base(seed: Seed, sub: &str, customer: Customer, iat: UnixTime, exp
         nbf: Some(iat),
         exp,
         jti: Some(format!("{}-{}-{}", seed.name(), customer.id, iat.0)),
-        lic: License {
-            schema: SchemaVersion::CURRENT,
-            customer,
-            binding: Binding::default(),
-            edition: None,
-            products: Vec::new(),
-            features: Vec::new(),
-            limits: BTreeMap::new(),
-            orgs: Vec::new(),
-            max_orgs: None,
-            renewal: None,
-            sequence: 1,
-            extra: BTreeMap::new(),
-        },
+        lic: License::new(customer, 1),
         extra: BTreeMap::new(),
     }
 }

@@ -37,12 +37,7 @@ struct CreateArgs {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    match s {
-        "viewer" => Ok(Role::Viewer),
-        "admin" => Ok(Role::Admin),
-        "owner" => Ok(Role::Owner),
-        _ => Err(format!("{s:?} is not a role; use viewer, admin or owner")),
-    }
+    Role::parse(s).ok_or_else(|| format!("{s:?} is not a role; use viewer, admin or owner"))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {

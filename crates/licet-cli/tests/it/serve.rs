@@ -3,7 +3,7 @@
 use licet_server::testkit::{error, json, Method};
 
 use crate::support::{licet, ok, Server};
-use crate::vendor_flow::setup;
+use crate::vendor_flow::{issue, setup};
 
 #[tokio::test]
 async fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
@@ -97,11 +97,7 @@ async fn serve_prints_its_url_seeds_the_license_and_stops_on_sigterm() {
 async fn serve_under_liberty_installs_nothing_from_the_api_or_a_file() {
     let dir = setup("ed25519", "v1");
     let d = dir.path();
-    let key = ["--key", "keys/v1.private.pem", "--kid", "v1"];
-    let license = ok(&licet(
-        d,
-        &[&["issue"][..], &key, &["--claims", "claims.toml", "--out", "lic.jwt"]].concat(),
-    ));
+    let license = ok(&issue(d, "v1", &["--out", "lic.jwt"]));
     assert!(license.is_empty());
     let trust = [
         "--trust",

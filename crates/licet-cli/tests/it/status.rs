@@ -4,28 +4,17 @@
 use licet_core::UnixTime;
 
 use crate::support::{licet, ok};
-use crate::vendor_flow::setup;
+use crate::vendor_flow::{issue, setup};
 
 const TRUST: [&str; 2] = ["--trust", "keys/jwks.json"];
 
 /// Issues a license expiring in 10 days; returns the temp dir and the license's `iat` and `exp`.
 fn license_expiring_in_10_days() -> (tempfile::TempDir, i64, i64) {
     let dir = setup("ed25519", "vendor-2025");
-    ok(&licet(
+    ok(&issue(
         dir.path(),
-        &[
-            "issue",
-            "--key",
-            "keys/vendor-2025.private.pem",
-            "--kid",
-            "vendor-2025",
-            "--claims",
-            "claims.toml",
-            "--exp",
-            "10d",
-            "--out",
-            "license.jwt",
-        ],
+        "vendor-2025",
+        &["--exp", "10d", "--out", "license.jwt"],
     ));
     let claims = ok(&licet(dir.path(), &["verify", TRUST[0], TRUST[1], "license.jwt"]));
     let claims: serde_json::Value = serde_json::from_str(&claims).unwrap();

@@ -1,6 +1,7 @@
 //! keygen → issue → inspect → verify, with exit codes and refusals.
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use crate::support::{licet, ok};
 
@@ -23,6 +24,17 @@ pub(crate) fn setup(alg: &str, kid: &str) -> tempfile::TempDir {
     ));
     std::fs::write(dir.path().join("claims.toml"), CLAIMS_TOML).unwrap();
     dir
+}
+
+/// `licet issue` of `claims.toml` with the key `setup` made for `kid`, plus `extra` arguments.
+pub(crate) fn issue(dir: &Path, kid: &str, extra: &[&str]) -> Output {
+    let key = format!("keys/{kid}.private.pem");
+    let args = [
+        &["issue", "--key", &key, "--kid", kid, "--claims", "claims.toml"][..],
+        extra,
+    ]
+    .concat();
+    licet(dir, &args)
 }
 
 #[test]
@@ -63,26 +75,12 @@ fn keygen_writes_four_files_and_the_private_key_is_owner_only() {
 fn issue_then_verify_in_every_format_and_alg() {
     for (alg, kid) in [("ed25519", "ed"), ("es256", "ec"), ("rs256", "rsa")] {
         let dir = setup(alg, kid);
-        let key = format!("keys/{kid}.private.pem");
         for format in ["compact", "json", "armored"] {
             let out = format!("license.{format}");
-            ok(&licet(
+            ok(&issue(
                 dir.path(),
-                &[
-                    "issue",
-                    "--key",
-                    &key,
-                    "--kid",
-                    kid,
-                    "--claims",
-                    "claims.toml",
-                    "--format",
-                    format,
-                    "--exp",
-                    "365d",
-                    "--out",
-                    &out,
-                ],
+                kid,
+                &["--format", format, "--exp", "365d", "--out", &out],
             ));
             let claims = ok(&licet(
                 dir.path(),
@@ -115,18 +113,7 @@ fn issue_then_verify_in_every_format_and_alg() {
 #[test]
 fn refusals_exit_1_with_the_reason_code() {
     let dir = setup("ed25519", "vendor-2025");
-    let token = ok(&licet(
-        dir.path(),
-        &[
-            "issue",
-            "--key",
-            "keys/vendor-2025.private.pem",
-            "--kid",
-            "vendor-2025",
-            "--claims",
-            "claims.toml",
-        ],
-    ));
+    let token = ok(&issue(dir.path(), "vendor-2025", &[]));
     let token = token.trim();
     // Tampered: one payload character changed.
     let mut bytes = token.as_bytes().to_vec();
@@ -180,18 +167,7 @@ fn jwks_accumulates_keys_for_rotation() {
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("keys/jwks.json")).unwrap()).unwrap();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
     for kid in ["vendor-2025", "vendor-2026"] {
-        let token = ok(&licet(
-            dir.path(),
-            &[
-                "issue",
-                "--key",
-                &format!("keys/{kid}.private.pem"),
-                "--kid",
-                kid,
-                "--claims",
-                "claims.toml",
-            ],
-        ));
+        let token = ok(&issue(dir.path(), kid, &[]));
         ok(&licet(
             dir.path(),
             &["verify", "--trust", "keys/jwks.json", token.trim()],
@@ -202,20 +178,7 @@ fn jwks_accumulates_keys_for_rotation() {
 #[test]
 fn inspect_says_unverified_and_works_on_a_broken_signature() {
     let dir = setup("ed25519", "k");
-    let token = ok(&licet(
-        dir.path(),
-        &[
-            "issue",
-            "--key",
-            "keys/k.private.pem",
-            "--kid",
-            "k",
-            "--claims",
-            "claims.toml",
-            "--format",
-            "armored",
-        ],
-    ));
+    let token = ok(&issue(dir.path(), "k", &["--format", "armored"]));
     std::fs::write(dir.path().join("lic.txt"), &token).unwrap();
     let shown = ok(&licet(dir.path(), &["inspect", "lic.txt"]));
     assert!(shown.starts_with("UNVERIFIED"), "{shown}");

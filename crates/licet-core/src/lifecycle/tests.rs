@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::claims::{Audience, Binding, Customer, License, Limit, SchemaVersion};
+use crate::claims::{Audience, Binding, Customer, License, Limit};
 use crate::entitlement::Denied;
 use crate::profiles;
 
@@ -20,23 +20,13 @@ pub(crate) fn claims(nbf: Option<i64>, exp: Option<i64>) -> Claims {
         nbf: nbf.map(UnixTime),
         exp: exp.map(UnixTime),
         jti: Some("lic-1".into()),
-        lic: License {
-            schema: SchemaVersion::CURRENT,
-            customer: Customer {
+        lic: License::new(
+            Customer {
                 id: "acme".into(),
                 name: "ACME Corp".into(),
             },
-            binding: Binding::default(),
-            edition: None,
-            products: Vec::new(),
-            features: Vec::new(),
-            limits: BTreeMap::new(),
-            orgs: Vec::new(),
-            max_orgs: None,
-            renewal: None,
-            sequence: 5,
-            extra: BTreeMap::new(),
-        },
+            5,
+        ),
         extra: BTreeMap::new(),
     }
 }

@@ -6,9 +6,10 @@ use serde_json::{json, Value};
 
 use crate::support::{error, json, owner_token, TestServer};
 
-const LIC1: &str = "fake:1:Acme";
-const LIC2: &str = "fake:2:Acme";
-const LIC3: &str = "fake:3:Acme";
+/// Licenses in the in-memory service's toy format (`support/memory.rs`): customer Acme, sequences 1 to 3.
+pub(crate) const LIC1: &str = "fake:1:Acme";
+pub(crate) const LIC2: &str = "fake:2:Acme";
+pub(crate) const LIC3: &str = "fake:3:Acme";
 
 /// Install the first license openly and return the owner token it hands back.
 pub(crate) async fn first_install(s: &TestServer) -> String {
@@ -19,6 +20,14 @@ pub(crate) async fn first_install(s: &TestServer) -> String {
 
 pub(crate) async fn mint(s: &TestServer, owner: &str, name: &str, role: &str) -> String {
     s.with_token(Some(owner)).mint(name, role).await
+}
+
+/// An in-memory server after the first install, with its owner token and an admin token named `ops`.
+pub(crate) async fn owner_and_admin() -> (TestServer, String, String) {
+    let (s, _) = crate::support::memory().await;
+    let owner = first_install(&s).await;
+    let admin = mint(&s, &owner, "ops", "admin").await;
+    (s, owner, admin)
 }
 
 pub(crate) async fn fingerprint(s: &TestServer) -> Value {
@@ -72,9 +81,7 @@ async fn first_install_window_then_roles() {
 
 #[tokio::test]
 async fn admin_may_install_where_nothing_is_installed() {
-    let (s, _) = crate::support::memory().await;
-    let owner = first_install(&s).await;
-    let admin = mint(&s, &owner, "ops", "admin").await;
+    let (s, owner, admin) = owner_and_admin().await;
     json(
         s.with_token(Some(&owner)).call(Method::DELETE, "/v1/license").await,
         200,
@@ -193,9 +200,7 @@ async fn bad_requests_never_change_the_license() {
 
 #[tokio::test]
 async fn import_requires_a_reason() {
-    let (s, _) = crate::support::memory().await;
-    let owner = first_install(&s).await;
-    let admin = mint(&s, &owner, "ops", "admin").await;
+    let (s, _, admin) = owner_and_admin().await;
     let a = s.with_token(Some(&admin));
     let before = fingerprint(&s).await;
     let import = |form: Form| a.req(Method::POST, "/v1/license/import").multipart(form).send();
@@ -228,9 +233,7 @@ async fn first_import_opens_the_window_too() {
 
 #[tokio::test]
 async fn clear_needs_owner_and_a_license() {
-    let (s, _) = crate::support::memory().await;
-    let owner = first_install(&s).await;
-    let admin = mint(&s, &owner, "ops", "admin").await;
+    let (s, owner, admin) = owner_and_admin().await;
     s.refused(Method::DELETE, "/v1/license", 401, "unauthorized").await;
     s.with_token(Some(&admin))
         .refused(Method::DELETE, "/v1/license", 403, "forbidden")

@@ -3,12 +3,8 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::api::{first_install, mint};
+use crate::api::{first_install, mint, owner_and_admin, LIC1, LIC2, LIC3};
 use crate::support::{error, json, TestServer};
-
-const LIC1: &str = "fake:1:Acme";
-const LIC2: &str = "fake:2:Acme";
-const LIC3: &str = "fake:3:Acme";
 
 #[tokio::test]
 async fn audit_pages_newest_first() {
@@ -43,9 +39,7 @@ async fn audit_pages_newest_first() {
 
 #[tokio::test]
 async fn tokens_are_owner_only_and_revocable() {
-    let (s, _) = crate::support::memory().await;
-    let owner = first_install(&s).await;
-    let admin = mint(&s, &owner, "ops", "admin").await;
+    let (s, owner, admin) = owner_and_admin().await;
     let a = s.with_token(Some(&admin));
     a.refused(Method::GET, "/v1/license/tokens", 403, "forbidden").await;
     let o = s.with_token(Some(&owner));
@@ -91,9 +85,7 @@ async fn tokens_are_owner_only_and_revocable() {
 
 #[tokio::test]
 async fn org_licenses() {
-    let (s, _) = crate::support::memory().await;
-    let owner = first_install(&s).await;
-    let admin = mint(&s, &owner, "ops", "admin").await;
+    let (s, owner, admin) = owner_and_admin().await;
     let a = s.with_token(Some(&admin));
     let o = s.with_token(Some(&owner));
     s.refused(Method::GET, "/v1/license/orgs/acme", 404, "not_found").await;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -116,14 +117,20 @@ impl Browser {
         let _ = self.driver.kill().await;
     }
 
-    async fn text(&self, testid: &str) -> String {
+    /// The element with `data-testid` = `testid`.
+    async fn find(&self, testid: &str) -> Element {
         self.client
             .find(Locator::Css(&format!("[data-testid={testid}]")))
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+            .unwrap_or_else(|e| panic!("no [data-testid={testid}]: {e}"))
+    }
+
+    async fn text(&self, testid: &str) -> String {
+        self.find(testid).await.text().await.unwrap()
+    }
+
+    async fn click(&self, testid: &str) {
+        self.find(testid).await.click().await.unwrap();
     }
 
     async fn wait_for(&self, css: &str) {
@@ -148,34 +155,18 @@ async fn paste_a_license_and_the_badge_turns_active() {
     assert_eq!(b.text("license-badge").await, "No license");
 
     // A bad paste shows the server's sentence, and changes nothing.
-    let paste = b
-        .client
-        .find(Locator::Css("[data-testid=license-paste]"))
-        .await
-        .unwrap();
+    let paste = b.find("license-paste").await;
     let license = t.vendor.license("Acme", 1, START);
     let forged = TestVendor::tamper(&license);
     paste.send_keys(&forged).await.unwrap();
-    b.client
-        .find(Locator::Css("[data-testid=install-button]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("install-button").await;
     b.wait_for("[data-testid=error][data-code=license_bad_signature]").await;
     assert!(b.text("error").await.contains("signature does not match"));
     assert_eq!(b.text("license-badge").await, "No license");
 
     paste.clear().await.unwrap();
     paste.send_keys(&license).await.unwrap();
-    b.client
-        .find(Locator::Css("[data-testid=install-button]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("install-button").await;
     b.wait_for("[data-testid=license-badge][data-state=active]").await;
     assert_eq!(b.text("license-badge").await, "Active");
     assert!(b.text("customer").await.contains("Acme"));
@@ -210,34 +201,19 @@ async fn import_an_offline_file_with_a_reason_and_see_it_audited() {
 
     b.client.goto(&s.url("/")).await.unwrap();
     b.wait_for("[data-testid=license-badge][data-state=missing]").await;
-    let input = b.client.find(Locator::Css("[data-testid=import-file]")).await.unwrap();
-    input.send_keys(&file.display().to_string()).await.unwrap();
-
-    // No reason: refused in words.
-    b.client
-        .find(Locator::Css("[data-testid=import-button]"))
+    b.find("import-file")
         .await
-        .unwrap()
-        .click()
+        .send_keys(&file.display().to_string())
         .await
         .unwrap();
+
+    // No reason: refused in words.
+    b.click("import-button").await;
     b.wait_for("[data-testid=error][data-code=reason_required]").await;
 
     let reason = "air-gapped activation, ticket 4711";
-    b.client
-        .find(Locator::Css("[data-testid=import-reason]"))
-        .await
-        .unwrap()
-        .send_keys(reason)
-        .await
-        .unwrap();
-    b.client
-        .find(Locator::Css("[data-testid=import-button]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.find("import-reason").await.send_keys(reason).await.unwrap();
+    b.click("import-button").await;
     b.wait_for("[data-testid=license-badge][data-state=active]").await;
     b.wait_for("[data-testid=audit-row][data-action]").await;
     let audit = b.text("audit").await;
@@ -271,12 +247,7 @@ async fn activation_pending_screen() {
     b.client.goto(&s.url("/")).await.unwrap();
     b.wait_for("[data-testid=license-badge][data-state=activation_pending]")
         .await;
-    let pending = b
-        .client
-        .find(Locator::Css("[data-testid=activation-pending]"))
-        .await
-        .unwrap();
-    assert!(pending.is_displayed().await.unwrap());
+    assert!(b.find("activation-pending").await.is_displayed().await.unwrap());
     assert!(b.text("license-message").await.contains("waiting for activation"));
     assert!(b.text("fingerprint").await.starts_with("LICET-FP-"));
     b.close().await;

@@ -1,12 +1,10 @@
 //! PostgreSQL replicas sharing one database hear each other's installs; and `open` picks backends.
 
-use std::time::Duration;
-
 use licet_core::time::UnixTime;
-use licet_store::{fingerprint, Backend, Change, Scope, StoreEvent};
+use licet_store::{Backend, Change, Scope, StoreEvent};
 
 use crate::harness;
-use crate::suite::license;
+use crate::suite::{installed, license, next_event};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn install_on_one_replica_reaches_the_other() {
@@ -18,27 +16,13 @@ async fn install_on_one_replica_reaches_the_other() {
         .install_license(license(org.clone(), "tok-1", "cust", 1, 100))
         .await
         .unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("no event within 5 s")
-        .unwrap();
-    assert_eq!(
-        ev,
-        StoreEvent::LicenseInstalled {
-            scope: org.clone(),
-            fingerprint: fingerprint("tok-1")
-        }
-    );
+    assert_eq!(next_event(&mut rx, 5).await, installed(org.clone(), "tok-1"));
     assert_eq!(replica_b.current_license(&org).await.unwrap().unwrap().token, "tok-1");
     h.store
         .clear_license(&org, Change::new("bob", UnixTime(200)))
         .await
         .unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .expect("no event within 5 s")
-        .unwrap();
-    assert_eq!(ev, StoreEvent::LicenseCleared { scope: org });
+    assert_eq!(next_event(&mut rx, 5).await, StoreEvent::LicenseCleared { scope: org });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,17 +39,7 @@ async fn schemas_do_not_hear_each_other() {
         .install_license(license(Scope::Instance, "tok-b", "cust", 1, 100))
         .await
         .unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        ev,
-        StoreEvent::LicenseInstalled {
-            scope: Scope::Instance,
-            fingerprint: fingerprint("tok-b")
-        }
-    );
+    assert_eq!(next_event(&mut rx, 5).await, installed(Scope::Instance, "tok-b"));
 }
 
 #[tokio::test]

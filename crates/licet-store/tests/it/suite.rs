@@ -9,6 +9,7 @@ use licet_store::{
     StoreError, StoreEvent, TokenHash,
 };
 use serde_json::json;
+use tokio::sync::broadcast;
 
 use crate::harness::Harness;
 
@@ -23,6 +24,22 @@ pub fn license(scope: Scope, token: &str, customer: &str, sequence: i64, at: i64
         sequence: Some(sequence),
         expires_at: Some(UnixTime(at + 86_400 * 365)),
         change: Change::new("alice", UnixTime(at)).with_details(json!({"note": token})),
+    }
+}
+
+/// The next change event on `rx`; fails the test if none comes within `secs` seconds.
+pub async fn next_event(rx: &mut broadcast::Receiver<StoreEvent>, secs: u64) -> StoreEvent {
+    tokio::time::timeout(Duration::from_secs(secs), rx.recv())
+        .await
+        .unwrap_or_else(|_| panic!("no event within {secs} s"))
+        .unwrap()
+}
+
+/// The event an install of `token` in `scope` sends.
+pub fn installed(scope: Scope, token: &str) -> StoreEvent {
+    StoreEvent::LicenseInstalled {
+        scope,
+        fingerprint: fingerprint(token),
     }
 }
 
@@ -451,34 +468,22 @@ pub async fn events_reach_own_subscribers(h: &Harness) {
     s.install_license(license(Scope::Instance, "tok-a", "cust", 1, 100))
         .await
         .unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        ev,
-        StoreEvent::LicenseInstalled {
-            scope: Scope::Instance,
-            fingerprint: fingerprint("tok-a")
-        }
-    );
+    assert_eq!(next_event(&mut rx, 10).await, installed(Scope::Instance, "tok-a"));
     s.clear_license(&Scope::Instance, Change::new("bob", UnixTime(200)))
         .await
         .unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(ev, StoreEvent::LicenseCleared { scope: Scope::Instance });
+    assert_eq!(
+        next_event(&mut rx, 10).await,
+        StoreEvent::LicenseCleared { scope: Scope::Instance }
+    );
     // A refused install sends nothing.
     let _ = s
         .install_license(license(Scope::Instance, "tok-old", "cust", 0, 300))
         .await
         .unwrap_err();
     s.put_setting("k", &json!(1), T0).await.unwrap();
-    let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(ev, StoreEvent::SettingChanged { key: "k".to_owned() });
+    assert_eq!(
+        next_event(&mut rx, 10).await,
+        StoreEvent::SettingChanged { key: "k".to_owned() }
+    );
 }

@@ -267,14 +267,8 @@ impl LicenseService for MemoryService {
     }
 
     async fn list_tokens(&self) -> Result<Vec<TokenInfo>, ServiceError> {
-        Ok(self
-            .inner
-            .lock()
-            .unwrap()
-            .tokens
-            .iter()
-            .map(|(i, _)| i.clone())
-            .collect())
+        let inner = self.inner.lock().unwrap();
+        Ok(inner.tokens.iter().map(|(i, _)| i.clone()).collect())
     }
 
     async fn revoke_token(&self, id: &str) -> Result<(), ServiceError> {
@@ -293,12 +287,7 @@ impl LicenseService for MemoryService {
     }
 
     async fn has_owner(&self) -> Result<bool, ServiceError> {
-        Ok(self
-            .inner
-            .lock()
-            .unwrap()
-            .tokens
-            .iter()
-            .any(|(i, _)| i.role == Role::Owner))
+        let inner = self.inner.lock().unwrap();
+        Ok(inner.tokens.iter().any(|(i, _)| i.role == Role::Owner))
     }
 }
