@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use licet_core::{
-    issue, Alg, Audience, Binding, Claims, Customer, Encoding, FileSigner, Keyring, License, Limit, PrivateKey,
-    SchemaVersion, TrustedKey, UnixTime, Verifier,
+    issue, Alg, Audience, Claims, Customer, Encoding, FileSigner, Keyring, License, Limit, PrivateKey, TrustedKey,
+    UnixTime, Verifier,
 };
 
 pub const ISSUER: &str = "https://vendor.test";
@@ -43,23 +43,13 @@ impl TestVendor {
             nbf: None,
             exp,
             jti: None,
-            lic: License {
-                schema: SchemaVersion::CURRENT,
-                customer: Customer {
+            lic: License::new(
+                Customer {
                     id: "acme".into(),
                     name: "Acme Corp".into(),
                 },
-                binding: Binding::default(),
-                edition: None,
-                products: Vec::new(),
-                features: Vec::new(),
-                limits: BTreeMap::new(),
-                orgs: Vec::new(),
-                max_orgs: None,
-                renewal: None,
-                sequence: 1,
-                extra: BTreeMap::new(),
-            },
+                1,
+            ),
             extra: BTreeMap::new(),
         }
     }
