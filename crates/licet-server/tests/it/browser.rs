@@ -1,144 +1,20 @@
-//! The page in headless Chromium, driven over WebDriver (fantoccini ↔ chromedriver started here on a free port).
-//!
-//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them these tests fail with a
-//! message saying so, unless `LICET_SKIP_BROWSER_TESTS=1`. `LICET_UPDATE_SCREENSHOT=1` rewrites
+//! The page in headless Chromium, driven over WebDriver (`licet-browser-test`: fantoccini ↔ chromedriver on a free
+//! port). Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them these tests fail
+//! with a message saying so, unless `LICET_SKIP_BROWSER_TESTS=1`. `LICET_UPDATE_SCREENSHOT=1` rewrites
 //! `docs/license-page.png` (see `scripts/screenshot.sh`).
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
+use std::path::Path;
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use licet_browser_test::fantoccini::Locator;
+use licet_browser_test::{one_at_a_time, Browser};
 use serde_json::json;
 
 use licet_core::Encoding;
 use licet_server::testkit::{Local, TestServer, TestVendor, START};
 
-/// One browser at a time: the CI machine has two cores.
-static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-const WAIT: Duration = Duration::from_secs(20);
-
-fn skip() -> bool {
-    std::env::var("LICET_SKIP_BROWSER_TESTS").is_ok_and(|v| v == "1")
-}
-
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    names
-        .iter()
-        .flat_map(|n| std::env::split_paths(&path).map(move |d| d.join(n)))
-        .find(|p| p.is_file())
-}
-
-struct Browser {
-    client: Client,
-    driver: tokio::process::Child,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    async fn start() -> Option<Browser> {
-        if skip() {
-            eprintln!("LICET_SKIP_BROWSER_TESTS=1: skipping browser test");
-            return None;
-        }
-        let driver_bin = find_program(&["chromedriver"]).unwrap_or_else(|| {
-            panic!(
-                "chromedriver not found on PATH. Install Debian's browser test dependencies \
-                 (`sudo apt-get install -y chromium chromium-driver`, as .ci/run does) \
-                 or set LICET_SKIP_BROWSER_TESTS=1 to skip the browser tests."
-            )
-        });
-        let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]).unwrap_or_else(|| {
-            panic!(
-                "chromium not found on PATH. Install it (`sudo apt-get install -y chromium chromium-driver`) \
-                 or set LICET_SKIP_BROWSER_TESTS=1 to skip the browser tests."
-            )
-        });
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let driver = tokio::process::Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver starts");
-        let profile = tempfile::tempdir().unwrap();
-        let args = vec![
-            "--headless".to_owned(),
-            "--no-sandbox".to_owned(),
-            "--disable-gpu".to_owned(),
-            "--disable-quic".to_owned(),
-            "--no-first-run".to_owned(),
-            "--disable-background-networking".to_owned(),
-            "--disable-component-update".to_owned(),
-            "--disable-sync".to_owned(),
-            "--disable-dev-shm-usage".to_owned(),
-            "--window-size=1100,1900".to_owned(),
-            format!("--user-data-dir={}", profile.path().display()),
-        ];
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".to_owned(),
-            json!({"args": args, "binary": chromium.display().to_string()}),
-        );
-        let url = format!("http://127.0.0.1:{port}");
-        let mut last_err = String::new();
-        // chromedriver needs a moment to listen, longer on a loaded CI machine: up to 30 s.
-        for _ in 0..300 {
-            match ClientBuilder::new(HttpConnector::new())
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => {
-                    return Some(Browser {
-                        client,
-                        driver,
-                        _profile: profile,
-                    })
-                }
-                Err(e) => last_err = e.to_string(),
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("chromedriver on port {port} did not start a session: {last_err}");
-    }
-
-    async fn close(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill().await;
-    }
-
-    async fn text(&self, testid: &str) -> String {
-        self.client
-            .find(Locator::Css(&format!("[data-testid={testid}]")))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
-    async fn wait_for(&self, css: &str) {
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
-    }
-}
-
 #[tokio::test]
 async fn paste_a_license_and_the_badge_turns_active() {
-    let _one = BROWSER.lock().await;
+    let _one = one_at_a_time().await;
     let Some(b) = Browser::start().await else { return };
     let t = Local::start("sovereign").await;
     let s = &t.server;
@@ -193,7 +69,7 @@ async fn paste_a_license_and_the_badge_turns_active() {
 
 #[tokio::test]
 async fn import_an_offline_file_with_a_reason_and_see_it_audited() {
-    let _one = BROWSER.lock().await;
+    let _one = one_at_a_time().await;
     let Some(b) = Browser::start().await else { return };
     let t = Local::start("sovereign").await;
     let s = &t.server;
@@ -263,7 +139,7 @@ async fn screenshot(b: &Browser, _base: &str) {
 
 #[tokio::test]
 async fn activation_pending_screen() {
-    let _one = BROWSER.lock().await;
+    let _one = one_at_a_time().await;
     let Some(b) = Browser::start().await else { return };
     let service = std::sync::Arc::new(crate::support::memory::MemoryService::activation_pending());
     let s = TestServer::start(service, licet_server::ServerOptions::default()).await;

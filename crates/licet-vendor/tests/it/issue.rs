@@ -142,20 +142,92 @@ both!(no_active_key_refuses_to_issue, |env: Env| async move {
     assert_eq!(err.code(), "no_active_signing_key");
 });
 
-both!(concurrent_issues_get_distinct_sequences, |env: Env| async move {
-    env.seed().await;
-    let tasks: Vec<_> = (0..24)
-        .map(|_| {
-            let v = env.vendor.clone();
-            tokio::spawn(async move { v.issue("inst-1", "test").await.unwrap().sequence })
-        })
-        .collect();
-    let mut seen = BTreeSet::new();
-    for t in tasks {
-        assert!(seen.insert(t.await.unwrap()), "a sequence was handed out twice");
+both!(
+    concurrent_issues_are_numbered_in_order_and_audited,
+    |env: Env| async move {
+        env.seed().await;
+        env.admin(
+            "POST",
+            "/v1/installs",
+            Some(json!({"id": "inst-2", "customer_id": "acme"})),
+        )
+        .await;
+        env.admin(
+            "PUT",
+            "/v1/installs/inst-2/entitlements",
+            Some(crate::env::entitlements()),
+        )
+        .await;
+        // 12 callers at once, each issuing 5 in a row, alternating between two installs: the issuing writer takes
+        // them in batches (group commit), several installs and several licenses per install in one transaction.
+        let tasks: Vec<_> = (0..12)
+            .map(|caller| {
+                let v = env.vendor.clone();
+                let install = if caller % 3 == 0 { "inst-2" } else { "inst-1" };
+                tokio::spawn(async move {
+                    let mut mine = Vec::new();
+                    for _ in 0..5 {
+                        mine.push(v.issue(install, "test").await.unwrap());
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for t in tasks {
+            let mine = t.await.unwrap();
+            assert!(
+                mine.windows(2).all(|w| w[0].sequence < w[1].sequence),
+                "one caller's licenses are numbered in the order it asked for them: {:?}",
+                mine.iter().map(|l| l.sequence).collect::<Vec<_>>()
+            );
+            all.extend(mine);
+        }
+        let audit = env.admin("GET", "/v1/audit?limit=1000", None).await.json();
+        let audited: BTreeSet<(String, String)> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "license.issue")
+            .map(|e| {
+                (
+                    e["install_id"].as_str().unwrap().to_owned(),
+                    e["detail"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for (install, count) in [("inst-1", 40u64), ("inst-2", 20)] {
+            let mine: Vec<_> = all.iter().filter(|l| l.install_id == install).collect();
+            let sequences: BTreeSet<u64> = mine.iter().map(|l| l.sequence).collect();
+            assert_eq!(
+                sequences,
+                (1..=count).collect(),
+                "{install}: every sequence once, no gap"
+            );
+            let view = env.admin("GET", &format!("/v1/installs/{install}"), None).await.json();
+            assert_eq!(view["sequence"], count);
+            for l in mine {
+                let detail = format!("sequence {}, kid k1, fingerprint {}", l.sequence, l.fingerprint);
+                assert!(
+                    audited.contains(&(install.to_owned(), detail)),
+                    "{install} #{} is audited",
+                    l.sequence
+                );
+                let stored = licet_vendor::store::licenses::get(env.vendor.db(), install, l.sequence)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    stored.token, l.token,
+                    "{install} #{} is recorded as returned",
+                    l.sequence
+                );
+                let (_, claims) = env.open(&l.token).await;
+                assert_eq!(claims.lic.sequence, l.sequence);
+            }
+        }
+        assert_eq!(audited.len(), 60);
     }
-    assert_eq!(seen, (1..=24).collect());
-});
+);
 
 both!(fan_out_one_license_names_every_tenant, |env: Env| async move {
     env.seed().await;
