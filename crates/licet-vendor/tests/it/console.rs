@@ -6,7 +6,7 @@
 
 use ed25519_dalek::pkcs8::EncodePublicKey;
 use licet_browser_test::fantoccini::Locator;
-use licet_browser_test::{one_at_a_time, Browser};
+use licet_browser_test::{one_at_a_time, Browser, WAIT};
 use licet_core::{Keyring, TrustedKey, Verifier};
 use serde_json::json;
 
@@ -34,16 +34,32 @@ async fn install_cell(b: &Browser, id: &str, testid: &str) -> String {
 
 /// Waits until the status line reads `text` (the page says so after every action).
 async fn wait_for_message(b: &Browser, text: &str) {
-    let found = b
-        .client
+    let xpath = format!("//*[@data-testid='message'][contains(., '{text}')]");
+    if b.client
         .wait()
-        .at_most(licet_browser_test::WAIT)
-        .for_element(Locator::XPath(&format!(
-            "//*[@data-testid='message'][contains(., '{text}')]"
-        )))
-        .await;
-    if found.is_err() {
+        .at_most(WAIT)
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .is_err()
+    {
         panic!("the page never said {text:?}; it says {:?}", b.text("message").await);
+    }
+}
+
+/// Waits until the row of install `id` shows license `#sequence` (the table is redrawn after each action).
+async fn wait_for_license(b: &Browser, id: &str, sequence: u64) {
+    let xpath = format!("//tr[@id='install-{id}']/td[@data-testid='install-license'][starts-with(., '#{sequence} (')]");
+    if b.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .is_err()
+    {
+        panic!(
+            "install {id} never showed license #{sequence}: {:?}",
+            install_cell(b, id, "install-license").await
+        );
     }
 }
 
@@ -80,7 +96,12 @@ async fn console_lists_issues_renews_and_downloads_a_verifiable_license() {
     wait_for_message(&b, "1 customers, 2 installs").await;
 
     // Customers and installs, with each install's license state.
-    assert_eq!(b.text("customer-name").await, "Acme Corp");
+    let customer = b
+        .client
+        .find(Locator::Css("#customer-acme [data-testid=customer-name]"))
+        .await
+        .unwrap();
+    assert_eq!(customer.text().await.unwrap(), "Acme Corp");
     assert_eq!(install_cell(&b, "inst-1", "install-customer").await, "acme");
     assert!(install_cell(&b, "inst-1", "install-license").await.starts_with("#1 ("));
     // T0 is 2025-06-15 15:06:40 UTC; the entitlements grant 365 days.
@@ -95,7 +116,7 @@ async fn console_lists_issues_renews_and_downloads_a_verifiable_license() {
     // Issue from the page: a new sequence, recorded and audited as the admin's.
     b.click("#install-inst-1 [data-testid=issue-button]").await;
     wait_for_message(&b, "Issued license #2 for inst-1").await;
-    assert!(install_cell(&b, "inst-1", "install-license").await.starts_with("#2 ("));
+    wait_for_license(&b, "inst-1", 2).await;
     let audit = env
         .admin("GET", "/v1/audit?install_id=inst-1&limit=1", None)
         .await
@@ -114,6 +135,7 @@ async fn console_lists_issues_renews_and_downloads_a_verifiable_license() {
         .await;
     b.click("#install-inst-1 [data-testid=renew-button]").await;
     wait_for_message(&b, "Freshest license for inst-1 is #3").await;
+    wait_for_license(&b, "inst-1", 3).await;
 
     // Download: the armored file lands on disk and verifies with the vendor's public key (test key k1, seed 1).
     b.click("#install-inst-1 [data-testid=download-button]").await;
