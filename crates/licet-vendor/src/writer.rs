@@ -84,10 +84,30 @@ impl IssueWriter {
     }
 }
 
+/// Scheduler turns the writer gives callers to join a batch (see `run`).
+const LINGER_TURNS: usize = 16;
+
 /// Ends when every sender is gone, i.e. when the vendor is dropped.
 async fn run(db: Db, mut receiver: mpsc::Receiver<Queued>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut previous = 0;
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // The callers answered by the previous batch come back with their next issue a moment later. Rather than
+        // commit the first of them alone and the rest after, give them a few scheduler turns (no timer: a lone
+        // caller, previous batch of one, never waits) to join this batch.
+        for _ in 0..LINGER_TURNS {
+            if batch.len() >= previous {
+                break;
+            }
+            tokio::task::yield_now().await;
+            while batch.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(queued) => batch.push(queued),
+                    Err(_) => break,
+                }
+            }
+        }
+        previous = batch.len();
         let (mut jobs, replies): (Vec<Job>, Vec<_>) = batch.drain(..).map(|q| (q.job, q.reply)).unzip();
         match commit(&db, &mut jobs).await {
             Ok(outcomes) => {

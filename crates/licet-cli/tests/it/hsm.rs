@@ -83,9 +83,13 @@ impl Token {
 
     /// `licet vendor hsm-keygen --hsm-module … --hsm-token LABEL <args>` with `LICET_HSM_PIN=pin`.
     fn keygen(&self, pin: Option<&str>, args: &[&str]) -> Output {
+        self.keygen_on(LABEL, pin, args)
+    }
+
+    fn keygen_on(&self, label: &str, pin: Option<&str>, args: &[&str]) -> Output {
         let mut command = self.command(env!("CARGO_BIN_EXE_licet"));
         command.args(["vendor", "hsm-keygen", "--hsm-module"]).arg(module());
-        command.args(["--hsm-token", LABEL]).args(args);
+        command.args(["--hsm-token", label]).args(args);
         if let Some(pin) = pin {
             command.env("LICET_HSM_PIN", pin);
         }
@@ -160,7 +164,7 @@ fn hsm_keygen_takes_the_pin_from_the_environment_only() {
     let stderr = refused(&token.keygen(Some("not-the-pin"), &["--kid", "k"]));
     assert!(stderr.contains("hsm_login_failed"), "{stderr}");
     assert!(!stderr.contains("not-the-pin"), "the PIN is never printed: {stderr}");
-    let stderr = refused(&token.keygen(Some(PIN), &["--kid", "k", "--hsm-token", "no-such-token"]));
+    let stderr = refused(&token.keygen_on("no-such-token", Some(PIN), &["--kid", "k"]));
     assert!(stderr.contains("hsm_unavailable"), "{stderr}");
 }
 
