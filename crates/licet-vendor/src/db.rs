@@ -6,9 +6,10 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::Executor;
+use sqlx::{Executor, Postgres, Sqlite};
 
 use crate::error::VendorError;
 
@@ -31,6 +32,25 @@ macro_rules! dispatch {
     };
 }
 pub(crate) use dispatch;
+
+/// One connection taken out of the pool, for a task that writes often (the issuing writer): its statement cache and
+/// SQLite page cache stay warm, where connections taken in turn from the pool each find their cache stale.
+#[derive(Debug)]
+pub enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// As [`dispatch!`], for a [`Conn`]: `$conn` is bound to the `&mut PoolConnection` of whichever backend.
+macro_rules! dispatch_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($c) => $body,
+            $crate::db::Conn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use dispatch_conn;
 
 impl Db {
     /// Connects and applies the migrations. `sqlite://path/vendor.db` (created if missing), `sqlite::memory:`
@@ -107,6 +127,21 @@ impl Db {
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
+    }
+
+    /// A connection of its own, and whether the pool can spare it for long: an in-memory SQLite database has one
+    /// connection, which the caller must give back between uses.
+    pub async fn acquire(&self) -> Result<(Conn, bool), VendorError> {
+        Ok(match self {
+            Db::Sqlite(pool) => (
+                Conn::Sqlite(pool.acquire().await?),
+                pool.options().get_max_connections() > 1,
+            ),
+            Db::Postgres(pool) => (
+                Conn::Postgres(pool.acquire().await?),
+                pool.options().get_max_connections() > 1,
+            ),
+        })
     }
 
     pub fn backend(&self) -> &'static str {

@@ -43,7 +43,7 @@ pub enum VendorError {
         "host fingerprint {fingerprint:?} is not registered for install {install_id:?}; add it to the install first"
     )]
     FingerprintNotRegistered { install_id: String, fingerprint: String },
-    #[error("issuing is not running (the server is shutting down); try again")]
+    #[error("issuing is not running (the server is shutting down, or cannot reach its database); try again")]
     IssuingUnavailable,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

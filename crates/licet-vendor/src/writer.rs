@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use licet_core::{Claims, UnixTime};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::Db;
+use crate::db::{Conn, Db};
 use crate::error::VendorError;
 use crate::signer::SharedSigner;
 use crate::store::licenses::{self, IssueContext, Outcome, Pending, Signed};
@@ -91,6 +91,8 @@ const LINGER_TURNS: usize = 16;
 async fn run(db: Db, mut receiver: mpsc::Receiver<Queued>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     let mut previous = 0;
+    // The writer's own connection, kept between batches when the pool can spare it, dropped after an error.
+    let mut held: Option<Conn> = None;
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // The callers answered by the previous batch come back with their next issue a moment later. Rather than
         // commit the first of them alone and the rest after, give them a few scheduler turns (no timer: a lone
@@ -109,7 +111,21 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Queued>) {
         }
         previous = batch.len();
         let (mut jobs, replies): (Vec<Job>, Vec<_>) = batch.drain(..).map(|q| (q.job, q.reply)).unzip();
-        match commit(&db, &mut jobs).await {
+        let (mut conn, keep) = match held.take() {
+            Some(conn) => (conn, true),
+            None => match db.acquire().await {
+                Ok(acquired) => acquired,
+                Err(e) => {
+                    tracing::error!(error = %e, "issuing: no database connection");
+                    for reply in replies {
+                        let _ = reply.send(Err(VendorError::IssuingUnavailable));
+                    }
+                    continue;
+                }
+            },
+        };
+        let mut failed = false;
+        match commit(&mut conn, &mut jobs).await {
             Ok(outcomes) => {
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     // The caller may have gone away (request cancelled); its license is issued all the same.
@@ -117,14 +133,16 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Queued>) {
                 }
             }
             Err(e) if replies.len() == 1 => {
+                failed = true;
                 if let Some(reply) = replies.into_iter().next() {
                     let _ = reply.send(Err(e));
                 }
             }
             Err(e) => {
+                failed = true;
                 tracing::debug!(error = %e, size = jobs.len(), "issuing batch failed; retrying its issues one by one");
                 for (job, reply) in jobs.iter_mut().zip(replies) {
-                    let outcome = commit(&db, std::slice::from_mut(job)).await.and_then(|mut o| {
+                    let outcome = commit(&mut conn, std::slice::from_mut(job)).await.and_then(|mut o| {
                         o.pop()
                             .unwrap_or_else(|| Err(VendorError::Corrupt("no outcome".into())))
                     });
@@ -132,10 +150,14 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Queued>) {
                 }
             }
         }
+        // After a failure the connection may be the cause (server restarted): take a fresh one next time.
+        if keep && !failed {
+            held = Some(conn);
+        }
     }
 }
 
-async fn commit(db: &Db, jobs: &mut [Job]) -> Result<Vec<Outcome>, VendorError> {
+async fn commit(conn: &mut Conn, jobs: &mut [Job]) -> Result<Vec<Outcome>, VendorError> {
     let (pending, mut signing): (Vec<Pending<'_>>, Vec<(&mut Claims, &SharedSigner)>) = jobs
         .iter_mut()
         .map(|j| {
@@ -149,7 +171,7 @@ async fn commit(db: &Db, jobs: &mut [Job]) -> Result<Vec<Outcome>, VendorError> 
             (pending, (&mut j.claims, &j.signer))
         })
         .unzip();
-    licenses::issue_batch(db, &pending, |i, sequence| {
+    licenses::issue_batch(conn, &pending, |i, sequence| {
         let (claims, signer) = signing
             .get_mut(i)
             .ok_or_else(|| VendorError::Corrupt("batch index out of range".into()))?;

@@ -3,7 +3,7 @@
 use licet_core::{Binding, Customer, UnixTime};
 
 use super::{from_json, to_i64, to_u64};
-use crate::db::{dispatch, Db};
+use crate::db::{dispatch, dispatch_conn, Conn, Db};
 use crate::error::VendorError;
 use crate::model::{Entitlements, LicenseRecord};
 
@@ -122,7 +122,7 @@ fn insert_sql(rows: usize) -> String {
 /// An error from `sign` or the database rolls everything back (no sequence moves, nothing is recorded) and is the
 /// answer for the whole batch; the caller retries the licenses one by one to tell whose it was.
 pub async fn issue_batch(
-    db: &Db,
+    conn: &mut Conn,
     pending: &[Pending<'_>],
     mut sign: impl FnMut(usize, u64) -> Result<Signed, VendorError>,
 ) -> Result<Vec<Outcome>, VendorError> {
@@ -150,8 +150,8 @@ pub async fn issue_batch(
         }
     }
     let mut outcomes: Vec<Option<Outcome>> = pending.iter().map(|_| None).collect();
-    dispatch!(db, pool => {
-        let mut tx = pool.begin().await?;
+    dispatch_conn!(conn, c => {
+        let mut tx = sqlx::Connection::begin(&mut **c).await?;
         for chunk in groups.chunks_mut(ROWS_PER_STATEMENT) {
             let sql = bump_sql(chunk.len());
             let mut bump = sqlx::query_as::<_, (String, i64, i64)>(&sql);
