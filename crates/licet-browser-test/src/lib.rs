@@ -103,18 +103,22 @@ impl Browser {
             "--window-size=1100,1900".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
-        let mut options = json!({"args": args, "binary": chromium.display().to_string()});
+        let mut options = serde_json::Map::new();
+        options.insert("args".to_owned(), json!(args));
+        options.insert("binary".to_owned(), json!(chromium.display().to_string()));
         let downloads = with_downloads.then(|| tempfile::tempdir().unwrap());
         if let Some(dir) = &downloads {
-            options["prefs"] = json!({
+            // Saved without a prompt, into a directory of the test's own.
+            let prefs = json!({
                 "download.default_directory": dir.path().display().to_string(),
                 "download.prompt_for_download": false,
                 "download.directory_upgrade": true,
                 "safebrowsing.enabled": false,
             });
+            options.insert("prefs".to_owned(), prefs);
         }
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".to_owned(), options);
+        caps.insert("goog:chromeOptions".to_owned(), serde_json::Value::Object(options));
         let url = format!("http://127.0.0.1:{port}");
         let mut last_err = String::new();
         // chromedriver needs a moment to listen, longer on a loaded CI machine: up to 30 s.
@@ -146,13 +150,29 @@ impl Browser {
 
     /// The text of the element whose `data-testid` is `testid`.
     pub async fn text(&self, testid: &str) -> String {
+        self.text_of(&format!("[data-testid={testid}]")).await
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text_of(&self, css: &str) -> String {
         self.client
-            .find(Locator::Css(&format!("[data-testid={testid}]")))
+            .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("no [data-testid={testid}]: {e}"))
+            .unwrap_or_else(|e| panic!("nothing matches {css}: {e}"))
             .text()
             .await
             .unwrap()
+    }
+
+    /// Waits until an element matches `xpath` (for conditions on text, which CSS cannot express); false when none
+    /// did within [`WAIT`], so that the caller can say what the page showed instead.
+    pub async fn appears(&self, xpath: &str) -> bool {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(xpath))
+            .await
+            .is_ok()
     }
 
     /// Waits until an element matches `css`.

@@ -6,7 +6,7 @@
 
 use ed25519_dalek::pkcs8::EncodePublicKey;
 use licet_browser_test::fantoccini::Locator;
-use licet_browser_test::{one_at_a_time, Browser, WAIT};
+use licet_browser_test::{one_at_a_time, Browser};
 use licet_core::{Keyring, TrustedKey, Verifier};
 use serde_json::json;
 
@@ -23,24 +23,14 @@ async fn serve(env: &Env) -> String {
 
 /// The text of the cell `testid` in the row of install `id`.
 async fn install_cell(b: &Browser, id: &str, testid: &str) -> String {
-    b.client
-        .find(Locator::Css(&format!("#install-{id} [data-testid={testid}]")))
-        .await
-        .unwrap_or_else(|e| panic!("install {id} has no {testid} cell: {e}"))
-        .text()
-        .await
-        .unwrap()
+    b.text_of(&format!("#install-{id} [data-testid={testid}]")).await
 }
 
 /// Waits until the status line reads `text` (the page says so after every action).
 async fn wait_for_message(b: &Browser, text: &str) {
-    let xpath = format!("//*[@data-testid='message'][contains(., '{text}')]");
-    if b.client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath(&xpath))
+    if !b
+        .appears(&format!("//*[@data-testid='message'][contains(., '{text}')]"))
         .await
-        .is_err()
     {
         panic!("the page never said {text:?}; it says {:?}", b.text("message").await);
     }
@@ -49,17 +39,9 @@ async fn wait_for_message(b: &Browser, text: &str) {
 /// Waits until the row of install `id` shows license `#sequence` (the table is redrawn after each action).
 async fn wait_for_license(b: &Browser, id: &str, sequence: u64) {
     let xpath = format!("//tr[@id='install-{id}']/td[@data-testid='install-license'][starts-with(., '#{sequence} (')]");
-    if b.client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath(&xpath))
-        .await
-        .is_err()
-    {
-        panic!(
-            "install {id} never showed license #{sequence}: {:?}",
-            install_cell(b, id, "install-license").await
-        );
+    if !b.appears(&xpath).await {
+        let shown = install_cell(b, id, "install-license").await;
+        panic!("install {id} never showed license #{sequence}: {shown:?}");
     }
 }
 
@@ -96,12 +78,10 @@ async fn console_lists_issues_renews_and_downloads_a_verifiable_license() {
     wait_for_message(&b, "1 customers, 2 installs").await;
 
     // Customers and installs, with each install's license state.
-    let customer = b
-        .client
-        .find(Locator::Css("#customer-acme [data-testid=customer-name]"))
-        .await
-        .unwrap();
-    assert_eq!(customer.text().await.unwrap(), "Acme Corp");
+    assert_eq!(
+        b.text_of("#customer-acme [data-testid=customer-name]").await,
+        "Acme Corp"
+    );
     assert_eq!(install_cell(&b, "inst-1", "install-customer").await, "acme");
     assert!(install_cell(&b, "inst-1", "install-license").await.starts_with("#1 ("));
     // T0 is 2025-06-15 15:06:40 UTC; the entitlements grant 365 days.
