@@ -5,7 +5,6 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them), or `LICET_SKIP_BROWSER_TESTS=1`.
 
 use ed25519_dalek::pkcs8::EncodePublicKey;
-use licet_browser_test::fantoccini::Locator;
 use licet_browser_test::{one_at_a_time, Browser};
 use licet_core::{Keyring, TrustedKey, Verifier};
 use serde_json::json;
@@ -67,13 +66,7 @@ async fn console_lists_issues_renews_and_downloads_a_verifiable_license() {
 
     b.client.goto(&format!("{base}/")).await.unwrap();
     b.wait_for("[data-testid=admin-token]").await;
-    b.client
-        .find(Locator::Css("[data-testid=admin-token]"))
-        .await
-        .unwrap()
-        .send_keys(ADMIN)
-        .await
-        .unwrap();
+    b.type_into("[data-testid=admin-token]", ADMIN).await;
     b.click("[data-testid=login-button]").await;
     wait_for_message(&b, "1 customers, 2 installs").await;
 
