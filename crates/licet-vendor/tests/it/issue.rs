@@ -280,3 +280,101 @@ both!(a_customer_rename_reaches_the_next_renewal, |env: Env| async move {
     assert_eq!(claims.lic.customer.name, "Acme Holdings");
     assert_eq!(claims.lic.sequence, 2);
 });
+
+/// A signer source whose signers (all of them, across reopenings) fail the 5th and 6th signature of the process.
+struct FailingFifthAndSixth {
+    keys: licet_vendor::Keys,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct Counting {
+    inner: licet_vendor::SharedSigner,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl licet_core::JwsSigner for Counting {
+    fn alg(&self) -> licet_core::Alg {
+        self.inner.alg()
+    }
+    fn kid(&self) -> &str {
+        self.inner.kid()
+    }
+    fn sign(&self, input: &[u8]) -> Result<Vec<u8>, licet_core::SignError> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if n == 5 || n == 6 {
+            return Err(licet_core::SignError {
+                kid: self.kid().to_owned(),
+                message: format!("test: signature {n} refused"),
+            });
+        }
+        self.inner.sign(input)
+    }
+}
+
+impl licet_vendor::SignerSource for FailingFifthAndSixth {
+    fn open(&self, key: &licet_vendor::SigningKey) -> Result<licet_vendor::SharedSigner, licet_vendor::VendorError> {
+        Ok(std::sync::Arc::new(Counting {
+            inner: self.keys.open(key)?,
+            calls: self.calls.clone(),
+        }))
+    }
+    fn describe(&self, r: &licet_vendor::KeyRef) -> Result<(licet_core::Alg, String), licet_vendor::VendorError> {
+        self.keys.describe(r)
+    }
+}
+
+both!(a_failed_signature_in_a_batch_leaves_no_trace, |env: Env| async move {
+    env.seed().await;
+    let vendor = licet_vendor::Vendor::new(
+        env.vendor.db().clone(),
+        env.vendor.config().clone(),
+        licet_vendor::system_clock(),
+        Box::new(FailingFifthAndSixth {
+            keys: licet_vendor::Keys::default(),
+            calls: Default::default(),
+        }),
+    );
+    // However the 16 issues fall into batches, the batch holding signature 5 is rolled back and retried one by one:
+    // one or two callers get the error (5 and 6 may be two batches of one), the others a license.
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let v = vendor.clone();
+            tokio::spawn(async move { v.issue("inst-1", "test").await })
+        })
+        .collect();
+    let (mut issued, mut refused) = (BTreeSet::new(), 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(l) => assert!(issued.insert(l.sequence)),
+            Err(e) => {
+                assert_eq!(e.code(), "signing_failed");
+                refused += 1;
+            }
+        }
+    }
+    assert!((1..=2).contains(&refused), "{refused} refused");
+    let count = 16 - refused;
+    assert_eq!(
+        issued,
+        (1..=count).collect(),
+        "no sequence was used up by a failed issue"
+    );
+    let view = env.admin("GET", "/v1/installs/inst-1", None).await.json();
+    assert_eq!(view["sequence"], count);
+    let audit = env
+        .admin("GET", "/v1/audit?install_id=inst-1&limit=1000", None)
+        .await
+        .json();
+    let audited = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "license.issue")
+        .count();
+    assert_eq!(audited as u64, count, "a failed issue is neither recorded nor audited");
+    let rows = env
+        .admin("GET", "/v1/installs/inst-1/licenses?limit=1000", None)
+        .await
+        .json();
+    assert_eq!(rows.as_array().unwrap().len() as u64, count);
+});
