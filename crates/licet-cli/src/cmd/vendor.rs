@@ -71,7 +71,8 @@ enum PublicFormat {
 
 #[derive(clap::Args)]
 struct ServeArgs {
-    /// `sqlite://vendor.db` (created if missing) or `postgres://…`.
+    /// `sqlite://vendor.db` (created if missing; every issue synced to disk before it is answered, add
+    /// `?synchronous=normal` to trade that for speed) or `postgres://…`.
     #[arg(long, env = "LICET_VENDOR_DATABASE_URL", default_value = "sqlite://vendor.db")]
     database_url: String,
     #[arg(long, env = "LICET_VENDOR_LISTEN", default_value = "127.0.0.1:8470")]
