@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 
 #[derive(Clone, Debug)]
 pub struct VendorConfig {
-    /// `sqlite://vendor.db` (default, created if missing) or `postgres://…`.
+    /// `sqlite://vendor.db` (default, created if missing; `?synchronous=normal` see `db::sqlite_synchronous`) or
+    /// `postgres://…`.
     pub database_url: String,
     pub listen: SocketAddr,
     /// Bearer token for the admin JSON API and the console. Required; never logged.

@@ -43,6 +43,8 @@ pub enum VendorError {
         "host fingerprint {fingerprint:?} is not registered for install {install_id:?}; add it to the install first"
     )]
     FingerprintNotRegistered { install_id: String, fingerprint: String },
+    #[error("issuing is not running (the server is shutting down, or cannot reach its database); try again")]
+    IssuingUnavailable,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
@@ -84,6 +86,7 @@ impl VendorError {
             VendorError::ActivationRequestReplayed => "activation_request_replayed",
             VendorError::ActivationKeyMismatch(_) => "activation_key_mismatch",
             VendorError::FingerprintNotRegistered { .. } => "fingerprint_not_registered",
+            VendorError::IssuingUnavailable => "issuing_unavailable",
             VendorError::Database(_) | VendorError::Migrate(_) | VendorError::Corrupt(_) | VendorError::Io(_) => {
                 "internal_error"
             }
@@ -106,6 +109,7 @@ impl VendorError {
             | VendorError::ActivationRequestFromFuture => StatusCode::BAD_REQUEST,
             VendorError::AdminTokenRequired | VendorError::InstallCredentialInvalid => StatusCode::UNAUTHORIZED,
             VendorError::ActivationKeyMismatch(_) => StatusCode::FORBIDDEN,
+            VendorError::IssuingUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             VendorError::Sign(_)
             | VendorError::Database(_)
             | VendorError::Migrate(_)

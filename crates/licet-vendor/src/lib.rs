@@ -17,6 +17,7 @@ pub mod service;
 pub mod signer;
 pub mod store;
 pub mod token;
+mod writer;
 
 pub use clock::{system_clock, Clock};
 pub use config::VendorConfig;

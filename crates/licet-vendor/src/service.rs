@@ -9,12 +9,13 @@ use licet_proto::SignedActivationRequest;
 
 use crate::clock::Clock;
 use crate::config::VendorConfig;
+use crate::credential;
 use crate::db::Db;
 use crate::error::VendorError;
 use crate::model::{LicenseRecord, SigningKey};
 use crate::signer::{KeyRef, SharedSigner, SignerSource};
 use crate::store::{self, licenses::IssueContext};
-use crate::{credential, token};
+use crate::writer::{IssueWriter, Job};
 
 /// Cheap to clone; all clones share the database pool and the signer cache.
 #[derive(Clone)]
@@ -34,22 +35,21 @@ struct Inner {
     /// revision with the cached one and the issue is redone from a fresh read when they differ, so a change made
     /// by another process (or replica) is never missed.
     contexts: RwLock<HashMap<String, Arc<IssueContext>>>,
-    /// SQLite has one writer at a time; concurrent issuing transactions would otherwise meet SQLITE_BUSY and
-    /// sleep in its busy handler (milliseconds). Queuing them here keeps the writer busy instead.
-    sqlite_writer: tokio::sync::Mutex<()>,
+    /// Group commit: every issue goes through this one writer (see `writer.rs`).
+    writer: IssueWriter,
 }
 
 impl Vendor {
     pub fn new(db: Db, config: VendorConfig, clock: Clock, keys: Box<dyn SignerSource>) -> Self {
         Vendor {
             inner: Arc::new(Inner {
+                writer: IssueWriter::new(db.clone()),
                 db,
                 config,
                 clock,
                 keys,
                 active: RwLock::new(None),
                 contexts: RwLock::new(HashMap::new()),
-                sqlite_writer: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -143,25 +143,18 @@ impl Vendor {
         )))
     }
 
-    async fn issue_from(&self, ctx: &IssueContext, actor: &str) -> Result<Option<LicenseRecord>, VendorError> {
+    async fn issue_from(&self, ctx: &Arc<IssueContext>, actor: &str) -> Result<Option<LicenseRecord>, VendorError> {
         let (key, signer) = self.active_signer().await?;
         let now = self.now();
-        let mut claims = self.claims(ctx, now);
-        let exp = claims.exp;
-        let _writer = match self.db() {
-            Db::Sqlite(_) => Some(self.inner.sqlite_writer.lock().await),
-            Db::Postgres(_) => None,
+        let job = Job {
+            ctx: ctx.clone(),
+            claims: self.claims(ctx, now),
+            kid: key.kid,
+            signer,
+            at: now,
+            actor: actor.to_owned(),
         };
-        let result = store::licenses::issue(self.db(), ctx, &key.kid, now, actor, |sequence| {
-            claims.lic.sequence = sequence;
-            let token = token::issue_compact(&claims, signer.as_ref())?;
-            Ok(store::licenses::Signed {
-                fingerprint: token::fingerprint(&token),
-                token,
-                exp,
-            })
-        })
-        .await;
+        let result = self.inner.writer.issue(job).await;
         if matches!(result, Err(VendorError::Sign(_))) {
             // An HSM session may have gone away: reopen on the next attempt.
             self.forget_signer();

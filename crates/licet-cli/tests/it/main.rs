@@ -1,6 +1,7 @@
 //! licet CLI tests: the real binary, run in a temporary directory.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod hsm;
 mod offline_exchange;
 mod serve;
 mod status;

@@ -1,6 +1,7 @@
 //! What the CLI tests share: running `licet` once, and `licet serve` / `licet vendor serve` as child processes
 //! with an HTTP client for each (licet-server's testkit client).
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -30,7 +31,7 @@ struct Process {
 
 impl Process {
     /// With `pipe_stdout`, stdout is the caller's to read; otherwise it goes to the log too.
-    fn spawn(dir: &Path, name: &str, args: &[&str], pipe_stdout: bool) -> Process {
+    fn spawn(dir: &Path, name: &str, args: &[&str], env: &[(&str, &OsStr)], pipe_stdout: bool) -> Process {
         let log = dir.join(format!("{name}.log"));
         let file = std::fs::File::create(&log).unwrap();
         let stdout = if pipe_stdout {
@@ -41,6 +42,7 @@ impl Process {
         let child = Command::new(env!("CARGO_BIN_EXE_licet"))
             .current_dir(dir)
             .args(args)
+            .envs(env.iter().copied())
             .stdout(stdout)
             .stderr(file)
             .spawn()
@@ -91,7 +93,7 @@ impl Server {
     pub fn serve(dir: &Path, args: &[&str]) -> Server {
         let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
         all.extend_from_slice(args);
-        let mut process = Process::spawn(dir, "serve", &all, true);
+        let mut process = Process::spawn(dir, "serve", &all, &[], true);
         let stdout = process.child.stdout.take().unwrap();
         let line = BufReader::new(stdout).lines().next().and_then(Result::ok);
         let url = line
@@ -109,6 +111,11 @@ impl Server {
     /// `licet vendor serve --admin-token VENDOR_ADMIN --listen 127.0.0.1:PORT ARGS…` in `dir`; returns once it
     /// accepts connections.
     pub fn vendor(dir: &Path, args: &[&str]) -> Server {
+        Server::vendor_with_env(dir, args, &[])
+    }
+
+    /// [`Server::vendor`] with these variables added to its environment.
+    pub fn vendor_with_env(dir: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -118,7 +125,7 @@ impl Server {
         let mut all = vec!["vendor", "serve", "--admin-token", VENDOR_ADMIN, "--listen", &addr];
         all.extend_from_slice(args);
         let vendor = Server {
-            process: Process::spawn(dir, "vendor", &all, false),
+            process: Process::spawn(dir, "vendor", &all, env, false),
             base: format!("http://{addr}"),
             stop_signal: "INT",
         };

@@ -52,12 +52,7 @@ pub async fn record(
     detail: &str,
 ) -> Result<(), VendorError> {
     dispatch!(db, pool => {
-        sqlx::query(super::AUDIT_INSERT)
-            .bind(at.0)
-            .bind(actor)
-            .bind(action)
-            .bind(install_id)
-            .bind(detail)
+        super::audit(at, actor, action, install_id, detail)
             .execute(pool)
             .await?;
     });

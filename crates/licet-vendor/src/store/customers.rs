@@ -2,7 +2,7 @@
 
 use licet_core::UnixTime;
 
-use super::{is_unique_violation, AUDIT_INSERT};
+use super::{insert_audited, Arg, Audited};
 use crate::db::{dispatch, Db};
 use crate::error::VendorError;
 use crate::model::Customer;
@@ -29,32 +29,28 @@ impl From<Row> for Customer {
 const SELECT: &str = "SELECT id, name, email, created_at FROM customers";
 
 pub async fn create(db: &Db, customer: &Customer, actor: &str) -> Result<(), VendorError> {
-    let result: Result<(), sqlx::Error> = dispatch!(db, pool => async {
-        let mut tx = pool.begin().await?;
-        sqlx::query("INSERT INTO customers (id, name, email, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(&customer.id)
-            .bind(&customer.name)
-            .bind(&customer.email)
-            .bind(customer.created_at.0)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(AUDIT_INSERT)
-            .bind(customer.created_at.0)
-            .bind(actor)
-            .bind("customer.create")
-            .bind(None::<String>)
-            .bind(format!("customer {} ({})", customer.id, customer.name))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
-    }.await);
-    match result {
-        Err(e) if is_unique_violation(&e) => Err(VendorError::AlreadyExists {
-            what: "customer",
-            id: customer.id.clone(),
-        }),
-        other => Ok(other?),
-    }
+    let detail = format!("customer {} ({})", customer.id, customer.name);
+    let row = [
+        Arg::Text(&customer.id),
+        Arg::Text(&customer.name),
+        Arg::MaybeText(customer.email.as_deref()),
+        Arg::Int(customer.created_at.0),
+    ];
+    let audited = Audited {
+        at: customer.created_at,
+        actor,
+        action: "customer.create",
+        detail: &detail,
+        what: "customer",
+        id: &customer.id,
+    };
+    insert_audited(
+        db,
+        "INSERT INTO customers (id, name, email, created_at) VALUES ($1, $2, $3, $4)",
+        &row,
+        audited,
+    )
+    .await
 }
 
 pub async fn list(db: &Db) -> Result<Vec<Customer>, VendorError> {
@@ -94,12 +90,7 @@ pub async fn update(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(AUDIT_INSERT)
-            .bind(at.0)
-            .bind(actor)
-            .bind("customer.update")
-            .bind(None::<String>)
-            .bind(format!("customer {id}"))
+        super::audit(at, actor, "customer.update", None, &format!("customer {id}"))
             .execute(&mut *tx)
             .await?;
         if n == 1 {
@@ -128,13 +119,8 @@ pub async fn delete(db: &Db, id: &str, at: UnixTime, actor: &str) -> Result<(), 
             .fetch_one(&mut *tx)
             .await?;
         if deleted == 1 {
-            sqlx::query(AUDIT_INSERT)
-                .bind(at.0)
-                .bind(actor)
-                .bind("customer.delete")
-                .bind(None::<String>)
-                .bind(format!("customer {id}"))
-                .execute(&mut *tx)
+            super::audit(at, actor, "customer.delete", None, &format!("customer {id}"))
+            .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
         }

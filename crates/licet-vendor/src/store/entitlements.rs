@@ -3,7 +3,7 @@
 
 use licet_core::{OrgEntitlement, UnixTime};
 
-use super::{from_json, to_json, AUDIT_INSERT};
+use super::{from_json, to_json};
 use crate::db::{dispatch, Db};
 use crate::error::VendorError;
 use crate::model::Entitlements;
@@ -151,13 +151,8 @@ pub async fn put(db: &Db, install_id: &str, e: &Entitlements, at: UnixTime, acto
             for org in &orgs {
                 org.insert(install_id).execute(&mut *tx).await?;
             }
-            sqlx::query(AUDIT_INSERT)
-                .bind(at.0)
-                .bind(actor)
-                .bind("entitlements.put")
-                .bind(install_id)
-                .bind(format!("{} orgs", orgs.len()))
-                .execute(&mut *tx)
+            super::audit(at, actor, "entitlements.put", Some(install_id), &format!("{} orgs", orgs.len()))
+            .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
         }
@@ -190,13 +185,8 @@ pub async fn put_org(
         .rows_affected();
         if n == 1 {
             cols.upsert(install_id).execute(&mut *tx).await?;
-            sqlx::query(AUDIT_INSERT)
-                .bind(at.0)
-                .bind(actor)
-                .bind("entitlements.org_put")
-                .bind(install_id)
-                .bind(format!("org {}", org.id))
-                .execute(&mut *tx)
+            super::audit(at, actor, "entitlements.org_put", Some(install_id), &format!("org {}", org.id))
+            .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
         }
@@ -223,13 +213,8 @@ pub async fn delete_org(db: &Db, install_id: &str, org_id: &str, at: UnixTime, a
                 .bind(install_id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(AUDIT_INSERT)
-                .bind(at.0)
-                .bind(actor)
-                .bind("entitlements.org_delete")
-                .bind(install_id)
-                .bind(format!("org {org_id}"))
-                .execute(&mut *tx)
+            super::audit(at, actor, "entitlements.org_delete", Some(install_id), &format!("org {org_id}"))
+            .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
         }

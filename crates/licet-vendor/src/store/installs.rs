@@ -2,7 +2,7 @@
 
 use licet_core::UnixTime;
 
-use super::{from_json, is_unique_violation, to_json, to_u64, AUDIT_INSERT};
+use super::{from_json, is_unique_violation, to_json, to_u64};
 use crate::db::{dispatch, Db};
 use crate::error::VendorError;
 use crate::model::Install;
@@ -85,12 +85,7 @@ pub async fn create(
         .bind(at.0)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(AUDIT_INSERT)
-            .bind(at.0)
-            .bind(actor)
-            .bind("install.create")
-            .bind(&new.id)
-            .bind(format!("customer {}", new.customer_id))
+        super::audit(at, actor, "install.create", Some(&new.id), &format!("customer {}", new.customer_id))
             .execute(&mut *tx)
             .await?;
         tx.commit().await
@@ -150,13 +145,8 @@ pub async fn update(
         .await?
         .rows_affected();
         if n == 1 {
-            sqlx::query(AUDIT_INSERT)
-                .bind(at.0)
-                .bind(actor)
-                .bind("install.update")
-                .bind(id)
-                .bind("binding or audience changed")
-                .execute(&mut *tx)
+            super::audit(at, actor, "install.update", Some(id), "binding or audience changed")
+            .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
         }
@@ -227,13 +217,8 @@ async fn single_change(
         };
         let n = query.execute(&mut *tx).await?.rows_affected();
         if n == 1 {
-            sqlx::query(AUDIT_INSERT)
-                .bind(at.0)
-                .bind(actor)
-                .bind(action)
-                .bind(id)
-                .bind("")
-                .execute(&mut *tx)
+            super::audit(at, actor, action, Some(id), "")
+            .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
         }
@@ -280,13 +265,8 @@ pub async fn record_activation_key(
         .await?
         .rows_affected();
         if n == 1 {
-            sqlx::query(AUDIT_INSERT)
-                .bind(at.0)
-                .bind("activation")
-                .bind("install.activation_key_record")
-                .bind(id)
-                .bind(format!("key {thumbprint} recorded on first use"))
-                .execute(&mut *tx)
+            super::audit(at, "activation", "install.activation_key_record", Some(id), &format!("key {thumbprint} recorded on first use"))
+            .execute(&mut *tx)
                 .await?;
         }
         let row = sqlx::query_as("SELECT activation_key_thumbprint FROM installs WHERE id = $1")

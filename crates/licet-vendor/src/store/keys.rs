@@ -2,7 +2,7 @@
 
 use licet_core::{Alg, UnixTime};
 
-use super::{is_unique_violation, AUDIT_INSERT};
+use super::{insert_audited, Arg, Audited};
 use crate::db::{dispatch, Db};
 use crate::error::VendorError;
 use crate::model::SigningKey;
@@ -39,36 +39,30 @@ impl TryFrom<Row> for SigningKey {
 const SELECT: &str = "SELECT kid, alg, public_pem, private_ref, active, created_at, retired_at FROM signing_keys";
 
 pub async fn insert(db: &Db, key: &SigningKey, actor: &str) -> Result<(), VendorError> {
-    let result: Result<(), sqlx::Error> = dispatch!(db, pool => async {
-        let mut tx = pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, alg, public_pem, private_ref, active, created_at) \
-             VALUES ($1, $2, $3, $4, FALSE, $5)",
-        )
-        .bind(&key.kid)
-        .bind(key.alg.as_str())
-        .bind(&key.public_pem)
-        .bind(&key.private_ref)
-        .bind(key.created_at.0)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(AUDIT_INSERT)
-            .bind(key.created_at.0)
-            .bind(actor)
-            .bind("key.add")
-            .bind(None::<String>)
-            .bind(format!("kid {} ({})", key.kid, key.alg))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await
-    }.await);
-    match result {
-        Err(e) if is_unique_violation(&e) => Err(VendorError::AlreadyExists {
-            what: "signing key",
-            id: key.kid.clone(),
-        }),
-        other => Ok(other?),
-    }
+    let detail = format!("kid {} ({})", key.kid, key.alg);
+    let row = [
+        Arg::Text(&key.kid),
+        Arg::Text(key.alg.as_str()),
+        Arg::Text(&key.public_pem),
+        Arg::Text(&key.private_ref),
+        Arg::Int(key.created_at.0),
+    ];
+    let audited = Audited {
+        at: key.created_at,
+        actor,
+        action: "key.add",
+        detail: &detail,
+        what: "signing key",
+        id: &key.kid,
+    };
+    insert_audited(
+        db,
+        "INSERT INTO signing_keys (kid, alg, public_pem, private_ref, active, created_at) \
+         VALUES ($1, $2, $3, $4, FALSE, $5)",
+        &row,
+        audited,
+    )
+    .await
 }
 
 pub async fn list(db: &Db) -> Result<Vec<SigningKey>, VendorError> {
@@ -108,13 +102,8 @@ pub async fn activate(db: &Db, kid: &str, at: UnixTime, actor: &str) -> Result<(
             .await?
             .rows_affected();
         if n == 1 {
-            sqlx::query(AUDIT_INSERT)
-                .bind(at.0)
-                .bind(actor)
-                .bind("key.activate")
-                .bind(None::<String>)
-                .bind(format!("kid {kid}"))
-                .execute(&mut *tx)
+            super::audit(at, actor, "key.activate", None, &format!("kid {kid}"))
+            .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
         }

@@ -3,7 +3,7 @@
 use licet_core::{Binding, Customer, UnixTime};
 
 use super::{from_json, to_i64, to_u64};
-use crate::db::{dispatch, Db};
+use crate::db::{dispatch, dispatch_conn, Conn, Db};
 use crate::error::VendorError;
 use crate::model::{Entitlements, LicenseRecord};
 
@@ -66,60 +66,172 @@ pub struct Signed {
     pub exp: Option<UnixTime>,
 }
 
-/// Issues in one transaction: the sequence bump comes first, so that the write lock is taken before anything
-/// else and two issues for one install can never get the same sequence; then `sign(sequence)` runs, then the
-/// license is recorded (a trigger writes its audit entry). If anything fails, nothing is recorded and the sequence
-/// stays. `Ok(None)`: the install's revision is no longer `ctx.revision` (the context is stale; reload, retry).
-pub async fn issue(
-    db: &Db,
-    ctx: &IssueContext,
-    kid: &str,
-    at: UnixTime,
-    actor: &str,
-    sign: impl FnOnce(u64) -> Result<Signed, VendorError>,
-) -> Result<Option<LicenseRecord>, VendorError> {
-    let revision = to_i64(ctx.revision, "revision")?;
-    let record: LicenseRecord = dispatch!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let bumped: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE installs SET sequence = sequence + 1 WHERE id = $1 RETURNING sequence, revision",
-        )
-        .bind(&ctx.install_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (sequence, current) = bumped.ok_or_else(|| VendorError::not_found("install", &ctx.install_id))?;
-        if current != revision {
-            return Ok(None);
+/// One license to issue in a batch.
+pub struct Pending<'a> {
+    pub install_id: &'a str,
+    /// The install revision the caller's claims were built from.
+    pub revision: u64,
+    pub kid: &'a str,
+    pub at: UnixTime,
+    pub actor: &'a str,
+}
+
+/// What became of one [`Pending`]: issued; `Ok(None)` when the install's revision is no longer the pending one's
+/// (the caller's context is stale: reload, retry); or the install is gone.
+pub type Outcome = Result<Option<LicenseRecord>, VendorError>;
+
+/// Rows per multi-row statement in [`issue_batch`]: 32 insert rows are 288 parameters, far below either backend's
+/// limit, and at most 32 statement shapes of each kind stay in sqlx's per-connection statement cache (100).
+const ROWS_PER_STATEMENT: usize = 32;
+
+/// `UPDATE installs … FROM (VALUES (id, revision, count), …)`: bumps each listed install whose revision still matches
+/// by its count, and returns the new sequences. `columnN` are the VALUES columns' names on both backends.
+fn bump_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|r| format!("(${}, ${}, ${})", 3 * r + 1, 3 * r + 2, 3 * r + 3))
+        .collect();
+    format!(
+        "UPDATE installs SET sequence = installs.sequence + b.column3 FROM (VALUES {}) AS b \
+         WHERE installs.id = b.column1 AND installs.revision = b.column2 RETURNING id, revision, sequence",
+        values.join(", ")
+    )
+}
+
+fn insert_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=9).map(|c| format!("${}", 9 * r + c)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO issued_licenses (install_id, sequence, revision, kid, fingerprint, issued_at, exp, token, actor) \
+         VALUES {}",
+        values.join(", ")
+    )
+}
+
+/// Issues a batch in one transaction (one commit, one WAL sync, for all of it).
+///
+/// First the sequences: each install (and revision) is bumped once by the number of licenses it gets, so the write
+/// lock is taken before anything else and two issues can never get the same sequence; an install's sequences are
+/// handed out in `pending` order, so its licenses are numbered in the order they were asked for. Then
+/// `sign(index, sequence)` runs for each, then the licenses are recorded (a trigger writes each one's audit entry).
+/// Statements carry up to [`ROWS_PER_STATEMENT`] rows each, so a batch costs a few round trips, not two per license.
+///
+/// An error from `sign` or the database rolls everything back (no sequence moves, nothing is recorded) and is the
+/// answer for the whole batch; the caller retries the licenses one by one to tell whose it was.
+pub async fn issue_batch(
+    conn: &mut Conn,
+    pending: &[Pending<'_>],
+    mut sign: impl FnMut(usize, u64) -> Result<Signed, VendorError>,
+) -> Result<Vec<Outcome>, VendorError> {
+    struct Group<'a> {
+        install_id: &'a str,
+        revision: i64,
+        members: Vec<usize>,
+        /// The sequence after the bump; `None` while not bumped (stale revision, or no such install).
+        last: Option<i64>,
+    }
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for (i, p) in pending.iter().enumerate() {
+        let revision = to_i64(p.revision, "revision")?;
+        match groups
+            .iter_mut()
+            .find(|g| g.install_id == p.install_id && g.revision == revision)
+        {
+            Some(g) => g.members.push(i),
+            None => groups.push(Group {
+                install_id: p.install_id,
+                revision,
+                members: vec![i],
+                last: None,
+            }),
         }
-        let signed = sign(to_u64(sequence, "installs.sequence")?)?;
-        sqlx::query(
-            "INSERT INTO issued_licenses (install_id, sequence, revision, kid, fingerprint, issued_at, exp, token, \
-             actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&ctx.install_id)
-        .bind(sequence)
-        .bind(revision)
-        .bind(kid)
-        .bind(&signed.fingerprint)
-        .bind(at.0)
-        .bind(signed.exp.map(|t| t.0))
-        .bind(&signed.token)
-        .bind(actor)
-        .execute(&mut *tx)
-        .await?;
+    }
+    let mut outcomes: Vec<Option<Outcome>> = pending.iter().map(|_| None).collect();
+    dispatch_conn!(conn, c => {
+        let mut tx = sqlx::Connection::begin(&mut **c).await?;
+        for chunk in groups.chunks_mut(ROWS_PER_STATEMENT) {
+            let sql = bump_sql(chunk.len());
+            let mut bump = sqlx::query_as::<_, (String, i64, i64)>(&sql);
+            for g in chunk.iter() {
+                bump = bump
+                    .bind(g.install_id)
+                    .bind(g.revision)
+                    .bind(to_i64(g.members.len() as u64, "batch size")?);
+            }
+            for (id, revision, last) in bump.fetch_all(&mut *tx).await? {
+                if let Some(g) = chunk.iter_mut().find(|g| g.install_id == id && g.revision == revision) {
+                    g.last = Some(last);
+                }
+            }
+        }
+        let mut sequences = Vec::with_capacity(pending.len());
+        for g in &groups {
+            if let Some(last) = g.last {
+                let first = to_u64(last - to_i64(g.members.len() as u64, "batch size")? + 1, "installs.sequence")?;
+                sequences.extend(g.members.iter().copied().zip(first..));
+                continue;
+            }
+            let exists: Option<(i64,)> = sqlx::query_as("SELECT revision FROM installs WHERE id = $1")
+                .bind(g.install_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            for &i in &g.members {
+                if let Some(slot) = outcomes.get_mut(i) {
+                    *slot = Some(match exists {
+                        Some(_) => Ok(None),
+                        None => Err(VendorError::not_found("install", g.install_id)),
+                    });
+                }
+            }
+        }
+        sequences.sort_unstable();
+        let mut records = Vec::with_capacity(sequences.len());
+        for (i, sequence) in sequences {
+            let Some(p) = pending.get(i) else { continue };
+            let signed = sign(i, sequence)?;
+            records.push((i, LicenseRecord {
+                install_id: p.install_id.to_owned(),
+                sequence,
+                revision: p.revision,
+                kid: p.kid.to_owned(),
+                fingerprint: signed.fingerprint,
+                issued_at: p.at,
+                exp: signed.exp,
+                token: signed.token,
+            }));
+        }
+        for chunk in records.chunks(ROWS_PER_STATEMENT) {
+            let sql = insert_sql(chunk.len());
+            let mut insert = sqlx::query(&sql);
+            for (i, l) in chunk {
+                let actor = pending.get(*i).map(|p| p.actor).unwrap_or_default();
+                insert = insert
+                    .bind(&l.install_id)
+                    .bind(to_i64(l.sequence, "sequence")?)
+                    .bind(to_i64(l.revision, "revision")?)
+                    .bind(&l.kid)
+                    .bind(&l.fingerprint)
+                    .bind(l.issued_at.0)
+                    .bind(l.exp.map(|t| t.0))
+                    .bind(&l.token)
+                    .bind(actor);
+            }
+            insert.execute(&mut *tx).await?;
+        }
         tx.commit().await?;
-        LicenseRecord {
-            install_id: ctx.install_id.clone(),
-            sequence: to_u64(sequence, "installs.sequence")?,
-            revision: ctx.revision,
-            kid: kid.to_owned(),
-            fingerprint: signed.fingerprint,
-            issued_at: at,
-            exp: signed.exp,
-            token: signed.token,
+        for (i, record) in records {
+            if let Some(slot) = outcomes.get_mut(i) {
+                *slot = Some(Ok(Some(record)));
+            }
         }
     });
-    Ok(Some(record))
+    outcomes
+        .into_iter()
+        .map(|o| o.ok_or_else(|| VendorError::Corrupt("an issue in a batch got no outcome".into())))
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]

@@ -8,13 +8,92 @@ pub mod installs;
 pub mod keys;
 pub mod licenses;
 
+use licet_core::UnixTime;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use sqlx::query::Query;
+use sqlx::{Database, Encode, Type};
 
+use crate::db::{dispatch, Db};
 use crate::error::VendorError;
 
-pub(crate) const AUDIT_INSERT: &str =
-    "INSERT INTO audit_log (at, actor, action, install_id, detail) VALUES ($1, $2, $3, $4, $5)";
+const AUDIT_INSERT: &str = "INSERT INTO audit_log (at, actor, action, install_id, detail) VALUES ($1, $2, $3, $4, $5)";
+
+/// A value to bind, for statements built once for both backends ([`query`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Arg<'a> {
+    Text(&'a str),
+    MaybeText(Option<&'a str>),
+    Int(i64),
+}
+
+/// `sql` with `args` bound, for whichever backend the executor it runs on belongs to.
+pub(crate) fn query<'a, DB>(sql: &'a str, args: &[Arg<'a>]) -> Query<'a, DB, <DB as Database>::Arguments<'a>>
+where
+    DB: Database,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    args.iter().fold(sqlx::query(sql), |q, arg| match *arg {
+        Arg::Text(v) => q.bind(v),
+        Arg::MaybeText(v) => q.bind(v),
+        Arg::Int(v) => q.bind(v),
+    })
+}
+
+/// The audit entry for a change, to run in the change's own transaction.
+pub(crate) fn audit<'a, DB>(
+    at: UnixTime,
+    actor: &'a str,
+    action: &'a str,
+    install_id: Option<&'a str>,
+    detail: &'a str,
+) -> Query<'a, DB, <DB as Database>::Arguments<'a>>
+where
+    DB: Database,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let args = [
+        Arg::Int(at.0),
+        Arg::Text(actor),
+        Arg::Text(action),
+        Arg::MaybeText(install_id),
+        Arg::Text(detail),
+    ];
+    query(AUDIT_INSERT, &args)
+}
+
+/// What [`insert_audited`] records about the insert.
+pub(crate) struct Audited<'a> {
+    pub at: UnixTime,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub detail: &'a str,
+    /// For the error when the row exists: `AlreadyExists { what, id }`.
+    pub what: &'static str,
+    pub id: &'a str,
+}
+
+/// Inserts one row (`sql` with `args`) and its audit entry in one transaction. A unique violation (the id is taken)
+/// is `AlreadyExists`.
+pub(crate) async fn insert_audited(db: &Db, sql: &str, args: &[Arg<'_>], a: Audited<'_>) -> Result<(), VendorError> {
+    let result: Result<(), sqlx::Error> = dispatch!(db, pool => async {
+        let mut tx = pool.begin().await?;
+        query(sql, args).execute(&mut *tx).await?;
+        audit(a.at, a.actor, a.action, None, a.detail).execute(&mut *tx).await?;
+        tx.commit().await
+    }.await);
+    match result {
+        Err(e) if is_unique_violation(&e) => Err(VendorError::AlreadyExists {
+            what: a.what,
+            id: a.id.to_owned(),
+        }),
+        other => Ok(other?),
+    }
+}
 
 pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, VendorError> {
     serde_json::to_string(value).map_err(|e| VendorError::Corrupt(format!("cannot encode JSON column: {e}")))

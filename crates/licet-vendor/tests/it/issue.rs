@@ -142,20 +142,92 @@ both!(no_active_key_refuses_to_issue, |env: Env| async move {
     assert_eq!(err.code(), "no_active_signing_key");
 });
 
-both!(concurrent_issues_get_distinct_sequences, |env: Env| async move {
-    env.seed().await;
-    let tasks: Vec<_> = (0..24)
-        .map(|_| {
-            let v = env.vendor.clone();
-            tokio::spawn(async move { v.issue("inst-1", "test").await.unwrap().sequence })
-        })
-        .collect();
-    let mut seen = BTreeSet::new();
-    for t in tasks {
-        assert!(seen.insert(t.await.unwrap()), "a sequence was handed out twice");
+both!(
+    concurrent_issues_are_numbered_in_order_and_audited,
+    |env: Env| async move {
+        env.seed().await;
+        env.admin(
+            "POST",
+            "/v1/installs",
+            Some(json!({"id": "inst-2", "customer_id": "acme"})),
+        )
+        .await;
+        env.admin(
+            "PUT",
+            "/v1/installs/inst-2/entitlements",
+            Some(crate::env::entitlements()),
+        )
+        .await;
+        // 12 callers at once, each issuing 5 in a row, alternating between two installs: the issuing writer takes
+        // them in batches (group commit), several installs and several licenses per install in one transaction.
+        let tasks: Vec<_> = (0..12)
+            .map(|caller| {
+                let v = env.vendor.clone();
+                let install = if caller % 3 == 0 { "inst-2" } else { "inst-1" };
+                tokio::spawn(async move {
+                    let mut mine = Vec::new();
+                    for _ in 0..5 {
+                        mine.push(v.issue(install, "test").await.unwrap());
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        for t in tasks {
+            let mine = t.await.unwrap();
+            assert!(
+                mine.windows(2).all(|w| w[0].sequence < w[1].sequence),
+                "one caller's licenses are numbered in the order it asked for them: {:?}",
+                mine.iter().map(|l| l.sequence).collect::<Vec<_>>()
+            );
+            all.extend(mine);
+        }
+        let audit = env.admin("GET", "/v1/audit?limit=1000", None).await.json();
+        let audited: BTreeSet<(String, String)> = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "license.issue")
+            .map(|e| {
+                (
+                    e["install_id"].as_str().unwrap().to_owned(),
+                    e["detail"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        for (install, count) in [("inst-1", 40u64), ("inst-2", 20)] {
+            let mine: Vec<_> = all.iter().filter(|l| l.install_id == install).collect();
+            let sequences: BTreeSet<u64> = mine.iter().map(|l| l.sequence).collect();
+            assert_eq!(
+                sequences,
+                (1..=count).collect(),
+                "{install}: every sequence once, no gap"
+            );
+            let view = env.admin("GET", &format!("/v1/installs/{install}"), None).await.json();
+            assert_eq!(view["sequence"], count);
+            for l in mine {
+                let detail = format!("sequence {}, kid k1, fingerprint {}", l.sequence, l.fingerprint);
+                assert!(
+                    audited.contains(&(install.to_owned(), detail)),
+                    "{install} #{} is audited",
+                    l.sequence
+                );
+                let stored = licet_vendor::store::licenses::get(env.vendor.db(), install, l.sequence)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    stored.token, l.token,
+                    "{install} #{} is recorded as returned",
+                    l.sequence
+                );
+                let (_, claims) = env.open(&l.token).await;
+                assert_eq!(claims.lic.sequence, l.sequence);
+            }
+        }
+        assert_eq!(audited.len(), 60);
     }
-    assert_eq!(seen, (1..=24).collect());
-});
+);
 
 both!(fan_out_one_license_names_every_tenant, |env: Env| async move {
     env.seed().await;
@@ -207,4 +279,102 @@ both!(a_customer_rename_reaches_the_next_renewal, |env: Env| async move {
     let (_, claims) = env.open(&text).await;
     assert_eq!(claims.lic.customer.name, "Acme Holdings");
     assert_eq!(claims.lic.sequence, 2);
+});
+
+/// A signer source whose signers (all of them, across reopenings) fail the 5th and 6th signature of the process.
+struct FailingFifthAndSixth {
+    keys: licet_vendor::Keys,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct Counting {
+    inner: licet_vendor::SharedSigner,
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl licet_core::JwsSigner for Counting {
+    fn alg(&self) -> licet_core::Alg {
+        self.inner.alg()
+    }
+    fn kid(&self) -> &str {
+        self.inner.kid()
+    }
+    fn sign(&self, input: &[u8]) -> Result<Vec<u8>, licet_core::SignError> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if n == 5 || n == 6 {
+            return Err(licet_core::SignError {
+                kid: self.kid().to_owned(),
+                message: format!("test: signature {n} refused"),
+            });
+        }
+        self.inner.sign(input)
+    }
+}
+
+impl licet_vendor::SignerSource for FailingFifthAndSixth {
+    fn open(&self, key: &licet_vendor::SigningKey) -> Result<licet_vendor::SharedSigner, licet_vendor::VendorError> {
+        Ok(std::sync::Arc::new(Counting {
+            inner: self.keys.open(key)?,
+            calls: self.calls.clone(),
+        }))
+    }
+    fn describe(&self, r: &licet_vendor::KeyRef) -> Result<(licet_core::Alg, String), licet_vendor::VendorError> {
+        self.keys.describe(r)
+    }
+}
+
+both!(a_failed_signature_in_a_batch_leaves_no_trace, |env: Env| async move {
+    env.seed().await;
+    let vendor = licet_vendor::Vendor::new(
+        env.vendor.db().clone(),
+        env.vendor.config().clone(),
+        licet_vendor::system_clock(),
+        Box::new(FailingFifthAndSixth {
+            keys: licet_vendor::Keys::default(),
+            calls: Default::default(),
+        }),
+    );
+    // However the 16 issues fall into batches, the batch holding signature 5 is rolled back and retried one by one:
+    // one or two callers get the error (5 and 6 may be two batches of one), the others a license.
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let v = vendor.clone();
+            tokio::spawn(async move { v.issue("inst-1", "test").await })
+        })
+        .collect();
+    let (mut issued, mut refused) = (BTreeSet::new(), 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(l) => assert!(issued.insert(l.sequence)),
+            Err(e) => {
+                assert_eq!(e.code(), "signing_failed");
+                refused += 1;
+            }
+        }
+    }
+    assert!((1..=2).contains(&refused), "{refused} refused");
+    let count = 16 - refused;
+    assert_eq!(
+        issued,
+        (1..=count).collect(),
+        "no sequence was used up by a failed issue"
+    );
+    let view = env.admin("GET", "/v1/installs/inst-1", None).await.json();
+    assert_eq!(view["sequence"], count);
+    let audit = env
+        .admin("GET", "/v1/audit?install_id=inst-1&limit=1000", None)
+        .await
+        .json();
+    let audited = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "license.issue")
+        .count();
+    assert_eq!(audited as u64, count, "a failed issue is neither recorded nor audited");
+    let rows = env
+        .admin("GET", "/v1/installs/inst-1/licenses?limit=1000", None)
+        .await
+        .json();
+    assert_eq!(rows.as_array().unwrap().len() as u64, count);
 });

@@ -10,6 +10,7 @@ mod softhsm;
 
 mod activation;
 mod api;
+mod console;
 mod hsm_errors;
 mod hsm_sign;
 mod issue;
