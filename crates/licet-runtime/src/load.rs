@@ -77,15 +77,17 @@ fn input(token: Option<&LoadedToken>) -> LicenseInput<'_> {
     }
 }
 
-/// The token text the store keeps: compact tokens lose all whitespace; armored and JSON forms keep their layout.
+/// The token text the store keeps: the compact serialization, whatever form it arrived in (armored, flattened
+/// JSON, compact with line breaks). The store names a license by the SHA-256 of the text it keeps, so this makes
+/// history and audit name it by the fingerprint the status, the vendor and `licet verify` use, for every way in
+/// (upload, import, seed file, renewal). Bytes that do not decode are kept as text, for verification to refuse
+/// with its reason.
 pub(crate) fn normalize(token: &[u8]) -> Result<String, Error> {
-    let text = std::str::from_utf8(token).map_err(|_| Error::refused(Reason::LicenseMalformed))?;
-    let trimmed = text.trim();
-    if trimmed.starts_with("-----BEGIN") || trimmed.starts_with('{') {
-        Ok(trimmed.to_owned())
-    } else {
-        Ok(trimmed.chars().filter(|c| !c.is_ascii_whitespace()).collect())
+    if let Ok(jws) = licet_core::Jws::decode(token, licet_core::MAX_TOKEN_BYTES) {
+        return Ok(jws.compact().to_owned());
     }
+    let text = std::str::from_utf8(token).map_err(|_| Error::refused(Reason::LicenseMalformed))?;
+    Ok(text.trim().to_owned())
 }
 
 impl Snapshot {

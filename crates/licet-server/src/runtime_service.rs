@@ -163,13 +163,6 @@ impl LicenseService for RuntimeService {
     ) -> Result<StatusView, ServiceError> {
         accepts::check(self.runtime.policy(), Way::of_source(source))?;
         let target = store_scope(&scope)?;
-        // The store names a license by the SHA-256 of the text it keeps; keeping the compact form makes history
-        // and audit name an armored or JSON upload by the fingerprint the status, the vendor and `licet verify`
-        // use (all over the compact form). Bytes that do not decode go as they came, to be refused with a reason.
-        let bytes = match licet_core::Jws::decode(&bytes, licet_core::MAX_TOKEN_BYTES) {
-            Ok(jws) => jws.compact().as_bytes().to_vec(),
-            Err(_) => bytes,
-        };
         match self
             .runtime
             .install_from(&bytes, &actor.0, reason.as_deref(), target, source)
