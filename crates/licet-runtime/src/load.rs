@@ -37,6 +37,8 @@ pub(crate) struct Loaded {
     source_error: Option<SourceProblem>,
     /// Why the mounted file did not seed the store at start; shown while the store holds no license.
     pub(crate) seed_error: Option<SourceProblem>,
+    /// What the last evaluation read from the store, for the timer to go on with while the store is unreachable.
+    context: Option<Context>,
 }
 
 impl LoadedToken {
@@ -335,9 +337,27 @@ impl Inner {
     async fn evaluate_and_publish(&self, loaded: &mut Loaded, cause: &'static str) -> Result<(), Error> {
         let first = cause == "start";
         let now = self.clock.now();
-        let ctx = self.context(loaded, None).await?;
+        // Time keeps moving while the store is away: a license due to expire during an outage expires on time.
+        // The timer judges the licenses it already holds against the marks it last read; marks only rise and
+        // nothing new is let in here (installs and reloads need the store).
+        let timer = cause == "timer";
+        let ctx = match self.context(loaded, None).await {
+            Ok(ctx) => ctx,
+            Err(e) => match loaded.context.clone().filter(|_| timer) {
+                Some(ctx) => {
+                    tracing::warn!(code = e.code(), "re-evaluating on the last read high-water marks: {e}");
+                    ctx
+                }
+                None => return Err(e),
+            },
+        };
         let next = self.compute(loaded, &ctx, now);
-        self.store.observe_time(now).await?;
+        match self.store.observe_time(now).await {
+            Ok(_) => {}
+            Err(e) if timer => tracing::warn!(code = e.code(), "cannot record the time seen: {e}"),
+            Err(e) => return Err(e.into()),
+        }
+        loaded.context = Some(ctx);
         self.publish(next, cause, first);
         Ok(())
     }

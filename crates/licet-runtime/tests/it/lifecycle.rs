@@ -324,12 +324,27 @@ async fn seeded_armored_file_is_audited_under_the_status_fingerprint() {
             .build()
             .await
             .unwrap();
-        let status_fp = rt.snapshot().instance.status.license.as_ref().unwrap().fingerprint.clone();
+        let status_fp = rt
+            .snapshot()
+            .instance
+            .status
+            .license
+            .as_ref()
+            .unwrap()
+            .fingerprint
+            .clone();
         let audit = w.store.list_audit(None, 10).await.unwrap();
         let installed = audit.iter().find(|e| e.action == "license.install").unwrap();
-        assert_eq!(installed.fingerprint.as_deref(), Some(status_fp.as_str()), "{encoding:?}");
+        assert_eq!(
+            installed.fingerprint.as_deref(),
+            Some(status_fp.as_str()),
+            "{encoding:?}"
+        );
         let stored = w.store.current_license(&Scope::Instance).await.unwrap().unwrap();
-        assert_eq!((stored.token.as_str(), stored.source.as_str()), (compact.as_str(), "file"));
+        assert_eq!(
+            (stored.token.as_str(), stored.source.as_str()),
+            (compact.as_str(), "file")
+        );
         assert_eq!(stored.fingerprint, status_fp, "{encoding:?}");
     }
 }
