@@ -341,21 +341,24 @@ impl Inner {
         // The timer judges the licenses it already holds against the marks it last read; marks only rise and
         // nothing new is let in here (installs and reloads need the store).
         let timer = cause == "timer";
-        let ctx = match self.context(loaded, None).await {
-            Ok(ctx) => ctx,
+        let (ctx, reached) = match self.context(loaded, None).await {
+            Ok(ctx) => (ctx, true),
             Err(e) => match loaded.context.clone().filter(|_| timer) {
                 Some(ctx) => {
                     tracing::warn!(code = e.code(), "re-evaluating on the last read high-water marks: {e}");
-                    ctx
+                    (ctx, false)
                 }
                 None => return Err(e),
             },
         };
         let next = self.compute(loaded, &ctx, now);
-        match self.store.observe_time(now).await {
-            Ok(_) => {}
-            Err(e) if timer => tracing::warn!(code = e.code(), "cannot record the time seen: {e}"),
-            Err(e) => return Err(e.into()),
+        // Not tried against a store that just failed: each try holds the lock for the store's whole timeout.
+        if reached {
+            match self.store.observe_time(now).await {
+                Ok(_) => {}
+                Err(e) if timer => tracing::warn!(code = e.code(), "cannot record the time seen: {e}"),
+                Err(e) => return Err(e.into()),
+            }
         }
         loaded.context = Some(ctx);
         self.publish(next, cause, first);
