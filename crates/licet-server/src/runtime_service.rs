@@ -190,6 +190,14 @@ impl RuntimeService {
         Ok(StatusView::from_core(&status, &self.identity, &extras))
     }
 
+    /// `NotFound` unless the store holds a license for `scope` (`target` in the store's terms).
+    async fn require_stored(&self, scope: &Scope, target: &licet_store::Scope) -> Result<(), ServiceError> {
+        match self.store().current_license(target).await.map_err(store_err)? {
+            Some(_) => Ok(()),
+            None => Err(ServiceError::NotFound(format!("A license for {scope}"))),
+        }
+    }
+
     /// Audits who asked for a renewal, of which scope, and how it went (the renewal itself is audited by the
     /// runtime when it installs).
     async fn record_refresh(&self, actor: Actor, scope: &Scope, outcome: String) -> Result<(), ServiceError> {
@@ -244,15 +252,7 @@ impl LicenseService for RuntimeService {
     async fn clear(&self, scope: Scope, actor: Actor, reason: Option<String>) -> Result<StatusView, ServiceError> {
         accepts::check(self.runtime.policy(), Way::Store)?;
         let target = store_scope(&scope)?;
-        if self
-            .store()
-            .current_license(&target)
-            .await
-            .map_err(store_err)?
-            .is_none()
-        {
-            return Err(ServiceError::NotFound(format!("A license for {scope}")));
-        }
+        self.require_stored(&scope, &target).await?;
         self.runtime
             .clear(target, &actor.0, reason.as_deref())
             .await
@@ -264,15 +264,8 @@ impl LicenseService for RuntimeService {
         accepts::check(self.runtime.policy(), Way::Renewal)?;
         let target = store_scope(&scope)?;
         // An org without a license of its own renews with the instance; there is nothing of its own to renew.
-        if matches!(target, licet_store::Scope::Org(_))
-            && self
-                .store()
-                .current_license(&target)
-                .await
-                .map_err(store_err)?
-                .is_none()
-        {
-            return Err(ServiceError::NotFound(format!("A license for {scope}")));
+        if matches!(target, licet_store::Scope::Org(_)) {
+            self.require_stored(&scope, &target).await?;
         }
         let result = self.runtime.refresh_scope(&target).await;
         let outcome = match &result {

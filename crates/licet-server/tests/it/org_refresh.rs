@@ -1,31 +1,12 @@
 //! Per-org renewal over HTTP (`POST /v1/license/orgs/{id}/refresh`, each org's `last_refresh` in the status), and
 //! the API during a store outage: changes are a retryable 503 `store_unavailable`, the status is still served.
 
-use std::sync::{Arc, Mutex};
-
 use licet_core::Encoding;
-use licet_server::testkit::{owner_token, Local, TestServer, TestVendor, START};
+use licet_server::testkit::{owner_token, renewal_endpoint, Local, TestServer, TestVendor, START};
 use reqwest::Method;
 use serde_json::Value;
 
 use crate::support::{error, json};
-
-/// A vendor's renewal endpoint answering whatever the test puts in the returned cell; and its URL.
-async fn renewal_endpoint() -> (Arc<Mutex<String>>, String) {
-    let answer = Arc::new(Mutex::new(String::new()));
-    let served = answer.clone();
-    let app = axum::Router::new().route(
-        "/renew",
-        axum::routing::get(move || {
-            let served = served.clone();
-            async move { served.lock().unwrap().clone() }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/renew", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (answer, url)
-}
 
 fn org<'a>(status: &'a Value, id: &str) -> &'a Value {
     let orgs = status["orgs"].as_array().unwrap();
