@@ -11,9 +11,10 @@ pub enum Error {
     /// Reading a license source failed (config file unreadable, variable unset, …).
     #[error("config_error: {message}")]
     Config { message: String },
-    /// The store failed; nothing was changed.
-    #[error("store_error: {message}")]
-    Store { message: String },
+    /// The store failed; nothing was changed. `code` is the store's own: `store_unavailable` while the database
+    /// cannot be reached (the last published status stays in force meanwhile), `store_conflict`, …
+    #[error("{code}: {message}")]
+    Store { code: &'static str, message: String },
     /// Renewal could not reach or understand the vendor; the current license is kept.
     #[error("renewal_failed: {message}")]
     Renewal { message: String },
@@ -24,7 +25,7 @@ impl Error {
         match self {
             Error::Refused { reason, .. } => reason.code(),
             Error::Config { .. } => "config_error",
-            Error::Store { .. } => "store_error",
+            Error::Store { code, .. } => code,
             Error::Renewal { .. } => "renewal_failed",
         }
     }
@@ -36,6 +37,24 @@ impl Error {
 
 impl From<licet_store::StoreError> for Error {
     fn from(e: licet_store::StoreError) -> Self {
-        Error::Store { message: e.to_string() }
+        Error::Store {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A product tells "the database is down, retry" from other store failures by the store's own code.
+    #[test]
+    fn store_failures_keep_the_stores_code() {
+        let down = Error::from(licet_store::StoreError::Unavailable(sqlx::Error::PoolTimedOut));
+        assert_eq!(down.code(), "store_unavailable");
+        assert!(down.to_string().starts_with("store_unavailable: "), "{down}");
+        let conflict = Error::from(licet_store::StoreError::Conflict("unique constraint"));
+        assert_eq!(conflict.code(), "store_conflict");
     }
 }

@@ -37,6 +37,8 @@ pub(crate) struct Loaded {
     source_error: Option<SourceProblem>,
     /// Why the mounted file did not seed the store at start; shown while the store holds no license.
     pub(crate) seed_error: Option<SourceProblem>,
+    /// What the last evaluation read from the store, for the timer to go on with while the store is unreachable.
+    context: Option<Context>,
 }
 
 impl LoadedToken {
@@ -77,15 +79,17 @@ fn input(token: Option<&LoadedToken>) -> LicenseInput<'_> {
     }
 }
 
-/// The token text the store keeps: compact tokens lose all whitespace; armored and JSON forms keep their layout.
+/// The token text the store keeps: the compact serialization, whatever form it arrived in (armored, flattened
+/// JSON, compact with line breaks). The store names a license by the SHA-256 of the text it keeps, so this makes
+/// history and audit name it by the fingerprint the status, the vendor and `licet verify` use, for every way in
+/// (upload, import, seed file, renewal). Bytes that do not decode are kept as text, for verification to refuse
+/// with its reason.
 pub(crate) fn normalize(token: &[u8]) -> Result<String, Error> {
-    let text = std::str::from_utf8(token).map_err(|_| Error::refused(Reason::LicenseMalformed))?;
-    let trimmed = text.trim();
-    if trimmed.starts_with("-----BEGIN") || trimmed.starts_with('{') {
-        Ok(trimmed.to_owned())
-    } else {
-        Ok(trimmed.chars().filter(|c| !c.is_ascii_whitespace()).collect())
+    if let Ok(jws) = licet_core::Jws::decode(token, licet_core::MAX_TOKEN_BYTES) {
+        return Ok(jws.compact().to_owned());
     }
+    let text = std::str::from_utf8(token).map_err(|_| Error::refused(Reason::LicenseMalformed))?;
+    Ok(text.trim().to_owned())
 }
 
 impl Snapshot {
@@ -333,9 +337,30 @@ impl Inner {
     async fn evaluate_and_publish(&self, loaded: &mut Loaded, cause: &'static str) -> Result<(), Error> {
         let first = cause == "start";
         let now = self.clock.now();
-        let ctx = self.context(loaded, None).await?;
+        // Time keeps moving while the store is away: a license due to expire during an outage expires on time.
+        // The timer judges the licenses it already holds against the marks it last read; marks only rise and
+        // nothing new is let in here (installs and reloads need the store).
+        let timer = cause == "timer";
+        let (ctx, reached) = match self.context(loaded, None).await {
+            Ok(ctx) => (ctx, true),
+            Err(e) => match loaded.context.clone().filter(|_| timer) {
+                Some(ctx) => {
+                    tracing::warn!(code = e.code(), "re-evaluating on the last read high-water marks: {e}");
+                    (ctx, false)
+                }
+                None => return Err(e),
+            },
+        };
         let next = self.compute(loaded, &ctx, now);
-        self.store.observe_time(now).await?;
+        // Not tried against a store that just failed: each try holds the lock for the store's whole timeout.
+        if reached {
+            match self.store.observe_time(now).await {
+                Ok(_) => {}
+                Err(e) if timer => tracing::warn!(code = e.code(), "cannot record the time seen: {e}"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        loaded.context = Some(ctx);
         self.publish(next, cause, first);
         Ok(())
     }

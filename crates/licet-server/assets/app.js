@@ -106,9 +106,7 @@ function renderStatus(s) {
   text("source", s.source_error
     ? (s.source || "none") + " — problem: " + s.source_error.code + ": " + s.source_error.message
     : s.source);
-  text("last-refresh", s.last_refresh
-    ? fmtTime(s.last_refresh.at) + " — " + (s.last_refresh.ok ? "ok" : "failed") + ": " + s.last_refresh.message
-    : "");
+  text("last-refresh", refreshWords(s.last_refresh));
   text("fingerprint", s.fingerprint);
   text("install-id", s.install_id);
 
@@ -134,9 +132,25 @@ function renderStatus(s) {
     cell(tr, o.plan);
     cell(tr, fmtTime(o.valid_from));
     cell(tr, fmtTime(o.valid_until));
+    // An org with its own license renews on its own; one without renews with the instance.
+    const renewal = cell(tr, o.own_license ? refreshWords(o.last_refresh) : "with the instance");
+    if (o.own_license) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Renew now";
+      button.dataset.testid = "org-refresh";
+      button.setAttribute("data-testid", "org-refresh");
+      button.addEventListener("click", () =>
+        simple("POST", "/orgs/" + encodeURIComponent(o.id) + "/refresh", "Organization " + o.id + " renewed from the vendor."));
+      renewal.append(" ", button);
+    }
     orgs.appendChild(tr);
   }
-  if (!orgs.children.length) emptyRow(orgs, 5, "No organizations.");
+  if (!orgs.children.length) emptyRow(orgs, 6, "No organizations.");
+}
+
+function refreshWords(r) {
+  return r ? fmtTime(r.at) + " — " + (r.ok ? "ok" : "failed") + ": " + r.message : "";
 }
 
 function renderAudit(page, append) {

@@ -46,6 +46,9 @@ pub enum ApiError {
     SourceNotAllowed(String),
     #[error("upstream: {0}")]
     Upstream(String),
+    /// The store cannot be reached; the detail is logged, not shown.
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) | ApiError::SourceNotAllowed(_) => StatusCode::CONFLICT,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,6 +112,12 @@ impl ApiError {
                 "renewal_failed",
                 format!("The renewal server could not be used: {why}."),
             ),
+            ApiError::StoreUnavailable(_) => (
+                "store_unavailable",
+                "The license store cannot be reached right now; nothing was changed and the license in force stays in \
+                 force. Check that the database is up and reachable, then retry."
+                    .into(),
+            ),
             ApiError::Internal(_) => (
                 "internal",
                 "Something went wrong on the server; the details are in its log.".into(),
@@ -128,6 +138,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unavailable(why) => ApiError::Unavailable(why),
             ServiceError::NotAllowed(why) => ApiError::SourceNotAllowed(why),
             ServiceError::Upstream(why) => ApiError::Upstream(why),
+            ServiceError::StoreUnavailable(why) => ApiError::StoreUnavailable(why),
             ServiceError::Internal(why) => ApiError::Internal(why),
         }
     }
@@ -139,6 +150,7 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
             ApiError::Upstream(detail) => tracing::warn!(%detail, "renewal failed"),
+            ApiError::StoreUnavailable(detail) => tracing::warn!(%detail, "license store unavailable"),
             other => tracing::debug!(code = %other.body().code, "request refused"),
         }
         let mut response = (status, Json(self.body())).into_response();
@@ -191,6 +203,7 @@ mod tests {
             ApiError::Unavailable("The license has no renewal URL".into()),
             ApiError::SourceNotAllowed("The liberty profile does not accept uploads".into()),
             ApiError::Upstream("timeout".into()),
+            ApiError::StoreUnavailable("pool timed out".into()),
             ApiError::Internal("x".into()),
         ];
         for e in all {
@@ -198,5 +211,18 @@ mod tests {
             assert!(b.message.ends_with('.'), "{}: {:?}", b.code, b.message);
             assert!(e.status().is_client_error() || e.status().is_server_error());
         }
+    }
+
+    /// A database outage is a retryable 503 with its own code, not a 500: clients and the page can say "try
+    /// again" and show the license in force meanwhile.
+    #[test]
+    fn store_outage_is_503_store_unavailable_without_details() {
+        let e = ApiError::from(ServiceError::StoreUnavailable(
+            "connection refused to 10.0.0.5:5432".into(),
+        ));
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = e.body();
+        assert_eq!(body.code, "store_unavailable");
+        assert!(!body.message.contains("10.0.0.5"), "{}", body.message);
     }
 }

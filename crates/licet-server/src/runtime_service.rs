@@ -11,10 +11,10 @@ use licet_store::Store;
 
 use crate::accepts::{self, Way};
 use crate::service::{
-    ActivationFile, Actor, AuditEntry, Identity, LicenseService, NewToken, Role, Scope, ServiceError, StatusView,
-    TokenInfo,
+    ActivationFile, Actor, AuditEntry, Identity, LicenseService, NewToken, RefreshView, Role, Scope, ServiceError,
+    StatusView, TokenInfo,
 };
-use crate::tokens_store::{audit_rejection, internal, mint_token, store_scope, token_info};
+use crate::tokens_store::{audit_rejection, internal, mint_token, store_err, store_scope, token_info};
 use crate::view::{org_from_status, ViewExtras};
 
 /// Oldest snapshot the API shows without re-evaluating.
@@ -25,12 +25,38 @@ pub struct RuntimeService {
     identity: Identity,
     install_key: FileSigner,
     usage: Mutex<BTreeMap<String, u64>>,
+    /// The store's facts as last read, so that the status is still served while the store cannot be reached.
+    facts: Mutex<Option<StoreFacts>>,
+}
+
+/// What the status shows from the store besides the runtime's snapshot.
+#[derive(Clone, Debug, Default)]
+struct StoreFacts {
+    /// Fingerprint and origin (`upload`, `import`, `file`, `renewal`) of the stored instance license.
+    stored: Option<(String, String)>,
+    /// Orgs with their own installed license.
+    own: BTreeSet<String>,
+    instance_refresh: Option<RefreshView>,
+    /// The last renewal attempt of each org's own license.
+    org_refresh: BTreeMap<String, RefreshView>,
+}
+
+fn refresh_view(r: licet_store::RenewalState) -> RefreshView {
+    RefreshView {
+        at: r.last_attempt_at.to_rfc3339(),
+        ok: r.last_error.is_none(),
+        message: r.last_error.map_or_else(|| "renewed".to_owned(), |e| e.message),
+    }
 }
 
 fn runtime_err(e: RuntimeError) -> ServiceError {
     match e {
         RuntimeError::Refused { reason, .. } => ServiceError::Rejected(reason),
         RuntimeError::Renewal { message } => ServiceError::Upstream(message),
+        RuntimeError::Store {
+            code: "store_unavailable",
+            message,
+        } => ServiceError::StoreUnavailable(message),
         other => internal(other),
     }
 }
@@ -45,7 +71,7 @@ impl RuntimeService {
             .store()
             .ensure_install_key(&candidate_pem, now)
             .await
-            .map_err(internal)?;
+            .map_err(store_err)?;
         let kid = format!("install-{}", runtime.install_id());
         let install_key = FileSigner::from_pkcs8_pem(kid, &pem).map_err(internal)?;
         Ok(RuntimeService {
@@ -56,6 +82,7 @@ impl RuntimeService {
             runtime,
             install_key,
             usage: Mutex::new(BTreeMap::new()),
+            facts: Mutex::new(None),
         })
     }
 
@@ -78,6 +105,48 @@ impl RuntimeService {
         self.runtime.store()
     }
 
+    async fn read_facts(&self) -> Result<StoreFacts, licet_store::StoreError> {
+        let mut facts = StoreFacts::default();
+        for r in self.store().current_licenses().await? {
+            match &r.scope {
+                licet_store::Scope::Instance => facts.stored = Some((r.fingerprint, r.source)),
+                licet_store::Scope::Org(id) => {
+                    if let Some(state) = self.store().renewal_state(&r.scope).await? {
+                        facts.org_refresh.insert(id.as_str().to_owned(), refresh_view(state));
+                    }
+                    facts.own.insert(id.as_str().to_owned());
+                }
+            }
+        }
+        let instance = self.store().renewal_state(&licet_store::Scope::Instance).await?;
+        facts.instance_refresh = instance.map(refresh_view);
+        Ok(facts)
+    }
+
+    /// The store's facts now; while the store cannot be reached, the last ones read, so that the status (the
+    /// runtime's last published one) is still served.
+    async fn facts(&self) -> Result<StoreFacts, ServiceError> {
+        match self.read_facts().await {
+            Ok(facts) => {
+                if let Ok(mut last) = self.facts.lock() {
+                    *last = Some(facts.clone());
+                }
+                Ok(facts)
+            }
+            Err(e @ licet_store::StoreError::Unavailable(_)) => {
+                let last = self.facts.lock().ok().and_then(|f| f.clone());
+                match last {
+                    Some(facts) => {
+                        tracing::warn!(error = %e, "license store unavailable; the status shows what it last read");
+                        Ok(facts)
+                    }
+                    None => Err(store_err(e)),
+                }
+            }
+            Err(e) => Err(store_err(e)),
+        }
+    }
+
     async fn view(&self) -> Result<StatusView, ServiceError> {
         let now = self.runtime.clock().now();
         // The runtime's timer re-evaluates when the state is due to change; the API also does when that moment has
@@ -92,34 +161,16 @@ impl RuntimeService {
         } else {
             snap
         };
+        let facts = self.facts().await?;
         let mut status = snap.instance.status.clone();
-        let records = self.store().current_licenses().await.map_err(internal)?;
-        let mut own = BTreeSet::new();
-        let mut stored_fingerprint = None;
-        let mut stored_origin = None;
-        for r in &records {
-            match &r.scope {
-                licet_store::Scope::Instance => {
-                    stored_fingerprint = Some(r.fingerprint.clone());
-                    stored_origin = Some(r.source.clone());
-                }
-                licet_store::Scope::Org(id) => {
-                    own.insert(id.as_str().to_owned());
-                }
-            }
-        }
-        for id in &own {
+        for id in &facts.own {
             if let Some(org) = snap.orgs.get(id) {
                 status.orgs.retain(|o| &o.id != id);
                 status.orgs.push(org_from_status(id, &org.status));
             }
         }
         status.orgs.sort_by(|a, b| a.id.cmp(&b.id));
-        let renewal = self
-            .store()
-            .renewal_state(&licet_store::Scope::Instance)
-            .await
-            .map_err(internal)?;
+        let (stored_fingerprint, stored_origin) = facts.stored.unzip();
         let extras = ViewExtras {
             // For a license held by the store, say how it got there (upload, import, renewal, file).
             source: match snap.instance.source_name() {
@@ -131,15 +182,35 @@ impl RuntimeService {
                 message: p.message.clone(),
             }),
             stored_fingerprint,
-            last_refresh: renewal.map(|r| crate::service::RefreshView {
-                at: r.last_attempt_at.to_rfc3339(),
-                ok: r.last_error.is_none(),
-                message: r.last_error.map_or_else(|| "renewed".to_owned(), |e| e.message),
-            }),
+            last_refresh: facts.instance_refresh,
             usage: self.usage.lock().map(|u| u.clone()).unwrap_or_default(),
-            orgs_with_own_license: own,
+            orgs_with_own_license: facts.own,
+            org_refresh: facts.org_refresh,
         };
         Ok(StatusView::from_core(&status, &self.identity, &extras))
+    }
+
+    /// `NotFound` unless the store holds a license for `scope` (`target` in the store's terms).
+    async fn require_stored(&self, scope: &Scope, target: &licet_store::Scope) -> Result<(), ServiceError> {
+        match self.store().current_license(target).await.map_err(store_err)? {
+            Some(_) => Ok(()),
+            None => Err(ServiceError::NotFound(format!("A license for {scope}"))),
+        }
+    }
+
+    /// Audits who asked for a renewal, of which scope, and how it went (the renewal itself is audited by the
+    /// runtime when it installs).
+    async fn record_refresh(&self, actor: Actor, scope: &Scope, outcome: String) -> Result<(), ServiceError> {
+        let change = licet_store::Change::new(actor.0, self.runtime.clock().now())
+            .with_reason(outcome)
+            .with_details(serde_json::json!({ "scope": scope.to_string() }));
+        let entry = licet_store::NewAuditEntry {
+            action: "license.refresh".to_owned(),
+            fingerprint: None,
+            change,
+        };
+        self.store().append_audit(entry).await.map_err(store_err)?;
+        Ok(())
     }
 }
 
@@ -163,13 +234,6 @@ impl LicenseService for RuntimeService {
     ) -> Result<StatusView, ServiceError> {
         accepts::check(self.runtime.policy(), Way::of_source(source))?;
         let target = store_scope(&scope)?;
-        // The store names a license by the SHA-256 of the text it keeps; keeping the compact form makes history
-        // and audit name an armored or JSON upload by the fingerprint the status, the vendor and `licet verify`
-        // use (all over the compact form). Bytes that do not decode go as they came, to be refused with a reason.
-        let bytes = match licet_core::Jws::decode(&bytes, licet_core::MAX_TOKEN_BYTES) {
-            Ok(jws) => jws.compact().as_bytes().to_vec(),
-            Err(_) => bytes,
-        };
         match self
             .runtime
             .install_from(&bytes, &actor.0, reason.as_deref(), target, source)
@@ -188,9 +252,7 @@ impl LicenseService for RuntimeService {
     async fn clear(&self, scope: Scope, actor: Actor, reason: Option<String>) -> Result<StatusView, ServiceError> {
         accepts::check(self.runtime.policy(), Way::Store)?;
         let target = store_scope(&scope)?;
-        if self.store().current_license(&target).await.map_err(internal)?.is_none() {
-            return Err(ServiceError::NotFound(format!("A license for {scope}")));
-        }
+        self.require_stored(&scope, &target).await?;
         self.runtime
             .clear(target, &actor.0, reason.as_deref())
             .await
@@ -198,22 +260,27 @@ impl LicenseService for RuntimeService {
         self.view().await
     }
 
-    /// The renewal itself is audited by the runtime; this records who asked for it and how it went.
-    async fn refresh(&self, actor: Actor) -> Result<StatusView, ServiceError> {
+    async fn refresh(&self, scope: Scope, actor: Actor) -> Result<StatusView, ServiceError> {
         accepts::check(self.runtime.policy(), Way::Renewal)?;
-        let result = self.runtime.refresh_now().await;
+        let target = store_scope(&scope)?;
+        // An org without a license of its own renews with the instance; there is nothing of its own to renew.
+        if matches!(target, licet_store::Scope::Org(_)) {
+            self.require_stored(&scope, &target).await?;
+        }
+        let result = self.runtime.refresh_scope(&target).await;
         let outcome = match &result {
             Ok(RefreshOutcome::Installed { sequence, .. }) => format!("installed sequence {sequence}"),
             Ok(RefreshOutcome::NotNewer) => "the vendor has nothing newer".to_owned(),
             Ok(RefreshOutcome::NoRenewalUrl) => "no renewal URL".to_owned(),
             Err(e) => e.code().to_owned(),
         };
-        self.record(actor, "license_refresh", Some(outcome)).await?;
+        self.record_refresh(actor, &scope, outcome).await?;
         match result.map_err(runtime_err)? {
             RefreshOutcome::Installed { .. } | RefreshOutcome::NotNewer => self.view().await,
-            RefreshOutcome::NoRenewalUrl => Err(ServiceError::Unavailable(
-                "The installed license names no renewal URL".into(),
-            )),
+            RefreshOutcome::NoRenewalUrl => Err(ServiceError::Unavailable(match scope {
+                Scope::Instance => "The installed license names no renewal URL".to_owned(),
+                Scope::Org(id) => format!("The license of organization {id:?} names no renewal URL"),
+            })),
         }
     }
 
@@ -223,7 +290,7 @@ impl LicenseService for RuntimeService {
     }
 
     async fn audit(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>, ServiceError> {
-        let entries = self.store().list_audit(before, limit).await.map_err(internal)?;
+        let entries = self.store().list_audit(before, limit).await.map_err(store_err)?;
         Ok(entries.into_iter().map(crate::activation::audit_entry).collect())
     }
 
@@ -235,7 +302,7 @@ impl LicenseService for RuntimeService {
             fingerprint: None,
             change,
         };
-        self.store().append_audit(entry).await.map_err(internal)?;
+        self.store().append_audit(entry).await.map_err(store_err)?;
         Ok(())
     }
 
@@ -244,7 +311,7 @@ impl LicenseService for RuntimeService {
     }
 
     async fn list_tokens(&self) -> Result<Vec<TokenInfo>, ServiceError> {
-        let tokens = self.store().list_api_tokens().await.map_err(internal)?;
+        let tokens = self.store().list_api_tokens().await.map_err(store_err)?;
         Ok(tokens.iter().filter(|t| t.is_active()).map(token_info).collect())
     }
 
@@ -252,7 +319,7 @@ impl LicenseService for RuntimeService {
         let not_found = || ServiceError::NotFound(format!("Token {id:?}"));
         let uuid = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
         let now = self.runtime.clock().now();
-        if self.store().revoke_api_token(uuid, now).await.map_err(internal)? {
+        if self.store().revoke_api_token(uuid, now).await.map_err(store_err)? {
             Ok(())
         } else {
             Err(not_found())
@@ -264,7 +331,7 @@ impl LicenseService for RuntimeService {
             .store()
             .find_api_token(&licet_store::TokenHash::of(secret))
             .await
-            .map_err(internal)?;
+            .map_err(store_err)?;
         match found {
             Some(t) if t.is_active() => {
                 if let Err(e) = self.store().touch_api_token(t.id, self.runtime.clock().now()).await {
@@ -277,6 +344,26 @@ impl LicenseService for RuntimeService {
     }
 
     async fn has_owner(&self) -> Result<bool, ServiceError> {
-        Ok(self.store().count_active_owners().await.map_err(internal)? > 0)
+        Ok(self.store().count_active_owners().await.map_err(store_err)? > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The runtime failing to reach the store (an install, a reload, a re-evaluation) is the retryable 503.
+    #[test]
+    fn a_store_outage_below_the_runtime_is_store_unavailable() {
+        let down = RuntimeError::Store {
+            code: "store_unavailable",
+            message: "the license store is unavailable: pool timed out".into(),
+        };
+        assert!(matches!(runtime_err(down), ServiceError::StoreUnavailable(_)));
+        let other = RuntimeError::Store {
+            code: "store_corrupt",
+            message: "damaged".into(),
+        };
+        assert!(matches!(runtime_err(other), ServiceError::Internal(_)));
     }
 }

@@ -94,6 +94,9 @@ pub struct OrgView {
     pub limits: Vec<LimitView>,
     /// Whether this org has its own installed license (which beats the instance-wide entitlement).
     pub own_license: bool,
+    /// The last renewal attempt of the org's own license (absent without one, or before its first attempt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_refresh: Option<RefreshView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +203,9 @@ pub enum ServiceError {
     /// A remote party (the vendor's renewal endpoint) failed.
     #[error("upstream: {0}")]
     Upstream(String),
+    /// The store cannot be reached; nothing was changed and the license in force stays in force. Retry later.
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
     /// Anything else: logged in full, shown as a generic sentence.
     #[error("internal: {0}")]
     Internal(String),
@@ -222,7 +228,9 @@ pub trait LicenseService: Send + Sync + 'static {
     ) -> Result<StatusView, ServiceError>;
     /// Back to missing / free tier for `scope`. `NotFound` when nothing was installed there.
     async fn clear(&self, scope: Scope, actor: Actor, reason: Option<String>) -> Result<StatusView, ServiceError>;
-    async fn refresh(&self, actor: Actor) -> Result<StatusView, ServiceError>;
+    /// Renew `scope`'s license from its renewal URL now: the instance's, or an org's own (`NotFound` for an org
+    /// without one).
+    async fn refresh(&self, scope: Scope, actor: Actor) -> Result<StatusView, ServiceError>;
     async fn activation_request(&self) -> Result<ActivationFile, ServiceError>;
     /// Newest first; `before` is an exclusive upper bound on `id`.
     async fn audit(&self, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>, ServiceError>;

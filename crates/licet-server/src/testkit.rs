@@ -329,6 +329,24 @@ impl TestServer {
     }
 }
 
+/// A vendor's renewal endpoint on a free loopback port, answering whatever the test puts in the returned cell
+/// (empty at first); and its URL, for a license's `renewal.url`.
+pub async fn renewal_endpoint() -> (Arc<std::sync::Mutex<String>>, String) {
+    let answer = Arc::new(std::sync::Mutex::new(String::new()));
+    let served = answer.clone();
+    let app = axum::Router::new().route(
+        "/renew",
+        axum::routing::get(move || {
+            let served = served.clone();
+            async move { served.lock().unwrap().clone() }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/renew", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (answer, url)
+}
+
 /// The owner token a first install answers (shown once), from the answer's JSON.
 pub fn owner_token(change: &Value) -> String {
     change["owner_token"]["token"]

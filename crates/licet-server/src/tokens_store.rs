@@ -10,6 +10,14 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(e.to_string())
 }
 
+/// A store failure: `StoreUnavailable` (a retryable 503) while the database cannot be reached, else internal.
+pub(crate) fn store_err(e: licet_store::StoreError) -> ServiceError {
+    match e {
+        licet_store::StoreError::Unavailable(_) => ServiceError::StoreUnavailable(e.to_string()),
+        other => internal(other),
+    }
+}
+
 pub(crate) fn store_scope(scope: &Scope) -> Result<licet_store::Scope, ServiceError> {
     match scope {
         Scope::Instance => Ok(licet_store::Scope::Instance),
@@ -43,15 +51,15 @@ pub async fn mint_token(store: &dyn Store, name: &str, role: Role, now: UnixTime
         hash: TokenHash::of(&secret),
         created_at: now,
     };
-    let first_owner = role == Role::Owner && store.count_active_owners().await.map_err(internal)? == 0;
+    let first_owner = role == Role::Owner && store.count_active_owners().await.map_err(store_err)? == 0;
     let stored = if first_owner {
         // Safe across replicas: only one first owner can win; a loser becomes an ordinary owner token.
-        match store.create_first_owner_token(token.clone()).await.map_err(internal)? {
+        match store.create_first_owner_token(token.clone()).await.map_err(store_err)? {
             Some(t) => t,
-            None => store.create_api_token(token).await.map_err(internal)?,
+            None => store.create_api_token(token).await.map_err(store_err)?,
         }
     } else {
-        store.create_api_token(token).await.map_err(internal)?
+        store.create_api_token(token).await.map_err(store_err)?
     };
     Ok(NewToken {
         info: token_info(&stored),

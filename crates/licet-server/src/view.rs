@@ -17,6 +17,8 @@ pub struct ViewExtras {
     pub usage: BTreeMap<String, u64>,
     /// Orgs that have their own installed license.
     pub orgs_with_own_license: BTreeSet<String>,
+    /// The last renewal attempt of each org's own license.
+    pub org_refresh: BTreeMap<String, RefreshView>,
     /// Fingerprint of the stored license, also when it no longer verifies (so an installed-but-invalid license
     /// still counts as installed: replacing it needs owner, and the first-install window stays shut).
     pub stored_fingerprint: Option<String>,
@@ -46,6 +48,7 @@ fn org(o: &OrgStatus, extras: &ViewExtras) -> OrgView {
         features,
         limits: limits(&o.entitlements.limits, &BTreeMap::new()),
         own_license: extras.orgs_with_own_license.contains(&o.id),
+        last_refresh: extras.org_refresh.get(&o.id).cloned(),
     }
 }
 

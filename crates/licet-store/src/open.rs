@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::connect::{sqlite_file, sqlite_url};
+use crate::connect::{postgres_url, sqlite_file, sqlite_url, StoreOptions};
 use crate::error::{Result, StoreError};
 use crate::postgres::PgStore;
 use crate::sqlite::SqliteStore;
@@ -14,19 +14,25 @@ pub const DATA_DIR_DB: &str = "licet.db";
 
 /// Opens `postgres://…` / `postgresql://…` on PostgreSQL, `sqlite:…` URLs and plain paths on SQLite.
 pub async fn open(location: &str) -> Result<Arc<dyn Store>> {
+    open_with_options(location, &StoreOptions::default()).await
+}
+
+/// [`open`] with pool settings other than the defaults.
+pub async fn open_with_options(location: &str, settings: &StoreOptions) -> Result<Arc<dyn Store>> {
     let location = location.trim();
     if location.is_empty() {
         return Err(StoreError::BadLocation(String::new()));
     }
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-        return Ok(Arc::new(PgStore::open(location, None).await?));
+        let opts = postgres_url(location, None)?;
+        return Ok(Arc::new(PgStore::open_with_options(opts, settings).await?));
     }
     let opts = if location.starts_with("sqlite:") {
         sqlite_url(location)?
     } else {
         sqlite_file(Path::new(location))
     };
-    Ok(Arc::new(SqliteStore::open_with(opts).await?))
+    Ok(Arc::new(SqliteStore::open_with_options(opts, settings).await?))
 }
 
 /// Opens (creating both if needed) `dir/licet.db`.

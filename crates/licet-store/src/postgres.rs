@@ -7,7 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPool};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use crate::connect::{connect_postgres, postgres_url, POSTGRES_MIGRATIONS};
+use crate::connect::{connect_postgres, postgres_url, StoreOptions, POSTGRES_MIGRATIONS};
 use crate::error::{Result, StoreError};
 use crate::event::{StoreEvent, EVENT_BUFFER};
 use crate::shared_impl::impl_store;
@@ -31,7 +31,12 @@ impl PgStore {
     }
 
     pub async fn open_with(opts: PgConnectOptions) -> Result<Self> {
-        let pool = connect_postgres(opts, &POSTGRES_MIGRATIONS).await?;
+        Self::open_with_options(opts, &StoreOptions::default()).await
+    }
+
+    /// [`PgStore::open_with`] with pool settings other than the defaults (e.g. a shorter acquire timeout).
+    pub async fn open_with_options(opts: PgConnectOptions, settings: &StoreOptions) -> Result<Self> {
+        let pool = connect_postgres(opts, &POSTGRES_MIGRATIONS, settings).await?;
         let (schema,): (String,) = sqlx::query_as("SELECT current_schema()").fetch_one(&pool).await?;
         let channel = channel_name(&schema);
         let mut listener = PgListener::connect_with(&pool).await.map_err(StoreError::Unavailable)?;

@@ -5,7 +5,7 @@ use std::path::Path;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 use tokio::sync::broadcast;
 
-use crate::connect::{connect_sqlite, sqlite_file, SQLITE_MIGRATIONS};
+use crate::connect::{connect_sqlite, sqlite_file, StoreOptions, SQLITE_MIGRATIONS};
 use crate::error::Result;
 use crate::event::{StoreEvent, EVENT_BUFFER};
 use crate::shared_impl::impl_store;
@@ -25,7 +25,12 @@ impl SqliteStore {
     }
 
     pub async fn open_with(opts: SqliteConnectOptions) -> Result<Self> {
-        let pool = connect_sqlite(opts, &SQLITE_MIGRATIONS).await?;
+        Self::open_with_options(opts, &StoreOptions::default()).await
+    }
+
+    /// [`SqliteStore::open_with`] with pool settings other than the defaults.
+    pub async fn open_with_options(opts: SqliteConnectOptions, settings: &StoreOptions) -> Result<Self> {
+        let pool = connect_sqlite(opts, &SQLITE_MIGRATIONS, settings).await?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Ok(SqliteStore { pool, events })
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use licet_core::policy::{Source, Sources};
 use licet_core::{Reason, State};
 use licet_runtime::Runtime;
-use licet_store::{PgStore, Scope, Store};
+use licet_store::{PgStore, Scope, Store, StoreOptions};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
@@ -107,7 +107,10 @@ async fn postgres_stops_and_comes_back() {
     let (upstream, _) = via_proxy(&url, "127.0.0.1:1".parse().unwrap());
     let mut proxy = Proxy::start(upstream).await;
     let (_, proxied) = via_proxy(&url, proxy.addr);
-    let store: Arc<dyn Store> = Arc::new(PgStore::open(&proxied, Some(&schema)).await.unwrap());
+    // A short acquire timeout (the default is `POSTGRES_ACQUIRE_TIMEOUT`) so that the outage shows quickly.
+    let settings = StoreOptions::default().acquire_timeout(Duration::from_secs(1));
+    let opts = licet_store::connect::postgres_url(&proxied, Some(&schema)).unwrap();
+    let store: Arc<dyn Store> = Arc::new(PgStore::open_with_options(opts, &settings).await.unwrap());
     let world = World::new().await;
     let runtime = Runtime::builder(policy(), world.vendor.verifier(), store)
         .clock(Arc::new(world.clock.clone()))
@@ -131,11 +134,13 @@ async fn postgres_stops_and_comes_back() {
     proxy.cut().await;
     // Reads never touch the store: the product keeps working on the last published status.
     world.clock.advance(Duration::from_secs(3600));
+    // Failing, not hanging, with a code a product can act on.
     let reload = tokio::time::timeout(Duration::from_secs(40), runtime.reload()).await;
-    assert!(
-        !matches!(reload, Ok(Ok(_))),
-        "a reload cannot succeed while the database is down"
-    );
+    match reload {
+        Ok(Err(e)) => assert_eq!(e.code(), "store_unavailable", "{e}"),
+        Ok(Ok(_)) => panic!("a reload cannot succeed while the database is down"),
+        Err(_) => panic!("a reload hung while the database is down"),
+    }
     let during = runtime.snapshot();
     assert_eq!(
         during.instance.status.state,
@@ -153,10 +158,11 @@ async fn postgres_stops_and_comes_back() {
         runtime.install(second.as_bytes(), "owner", None, Scope::Instance),
     )
     .await;
-    assert!(
-        !matches!(refused, Ok(Ok(_))),
-        "an install cannot succeed while the database is down"
-    );
+    match refused {
+        Ok(Err(e)) => assert_eq!(e.code(), "store_unavailable", "{e}"),
+        Ok(Ok(_)) => panic!("an install cannot succeed while the database is down"),
+        Err(_) => panic!("an install hung while the database is down"),
+    }
     assert_eq!(runtime.snapshot().instance.status.state, State::Active);
 
     proxy.restore().await;
@@ -430,4 +436,45 @@ async fn corrupt_seed_file_on_first_start_is_reported_until_a_license_is_install
         assert_eq!(snap.instance.status.state, State::Active, "{name}");
         assert_eq!(snap.source_error, None, "{name}");
     }
+}
+
+/// While the store cannot be reached (here: its pool closed), installs and reloads fail at once with
+/// `store_unavailable`, and time still moves: the timer re-evaluates the license it holds on the marks it last
+/// read, so a license that reaches its warning window during the outage says so on time.
+#[tokio::test]
+async fn store_outage_fails_changes_with_a_code_and_the_timer_goes_on() {
+    let world = World::new().await;
+    let runtime = world.runtime().await;
+    let snap = runtime
+        .install(world.token(60, 1).as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    assert_eq!(snap.instance.status.state, State::Active);
+    let installed = snap.instance.license.as_ref().map(|l| l.fingerprint().to_owned());
+    world.store.close().await;
+    let reload = runtime.reload().await.unwrap_err();
+    assert_eq!(reload.code(), "store_unavailable", "{reload}");
+    let second = world.token(365, 2);
+    let install = runtime
+        .install(second.as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap_err();
+    assert_eq!(install.code(), "store_unavailable", "{install}");
+    // nivq warns 30 days before the end: 40 days into a 60-day license the timer must say so, store or not.
+    world.clock.advance(Duration::from_secs(40 * 86_400));
+    let mut state = runtime.snapshot().instance.status.state;
+    for _ in 0..200 {
+        if state == State::ExpiringSoon {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        state = runtime.snapshot().instance.status.state;
+    }
+    assert_eq!(state, State::ExpiringSoon);
+    let snap = runtime.snapshot();
+    assert_eq!(
+        snap.instance.license.as_ref().map(|l| l.fingerprint().to_owned()),
+        installed
+    );
+    assert_eq!(snap.instance.status.license.as_ref().map(|l| l.sequence), Some(1));
 }

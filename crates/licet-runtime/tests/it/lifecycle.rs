@@ -302,3 +302,49 @@ async fn on_load_modules_change_on_reload_and_new_license_but_not_on_the_timer()
     let lines: Vec<String> = rt.module_decisions().into_iter().map(|d| d.line).collect();
     assert_eq!(lines[1], "Skipping licensed connector SAP — not in license");
 }
+
+/// A mounted armored (or JSON) file once seeded the store with the file's text, so the audit log named the license
+/// by the SHA-256 of that text while the status and the vendor name it by the compact form's. Every form is stored
+/// compact now: one license, one fingerprint.
+#[tokio::test]
+async fn seeded_armored_file_is_audited_under_the_status_fingerprint() {
+    for encoding in [licet_core::Encoding::Armored, licet_core::Encoding::Json] {
+        let w = World::new().await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("license.lic");
+        let compact = w.token(365, 1);
+        let written = licet_core::Jws::decode(compact.as_bytes(), licet_core::MAX_TOKEN_BYTES)
+            .unwrap()
+            .encode(encoding);
+        assert_ne!(written, compact);
+        std::fs::write(&file, &written).unwrap();
+        let rt = Runtime::builder(licet_core::profiles::NIVQ.clone(), w.vendor.verifier(), w.store.clone())
+            .clock(std::sync::Arc::new(w.clock.clone()))
+            .license_file(&file)
+            .build()
+            .await
+            .unwrap();
+        let status_fp = rt
+            .snapshot()
+            .instance
+            .status
+            .license
+            .as_ref()
+            .unwrap()
+            .fingerprint
+            .clone();
+        let audit = w.store.list_audit(None, 10).await.unwrap();
+        let installed = audit.iter().find(|e| e.action == "license.install").unwrap();
+        assert_eq!(
+            installed.fingerprint.as_deref(),
+            Some(status_fp.as_str()),
+            "{encoding:?}"
+        );
+        let stored = w.store.current_license(&Scope::Instance).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.token.as_str(), stored.source.as_str()),
+            (compact.as_str(), "file")
+        );
+        assert_eq!(stored.fingerprint, status_fp, "{encoding:?}");
+    }
+}

@@ -67,5 +67,5 @@ async fn import(
 async fn refresh(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<StatusView>> {
     let actor = caller.require(Role::Admin)?;
     let _guard = state.lock_changes().await;
-    Ok(Json(state.service().refresh(actor).await?))
+    Ok(Json(state.service().refresh(Scope::Instance, actor).await?))
 }

@@ -1,8 +1,8 @@
-//! Per-organization licenses: `GET/PUT/DELETE /v1/license/orgs/{id}`. An org's own license beats the
-//! instance-wide entitlement for that org.
+//! Per-organization licenses: `GET/PUT/DELETE /v1/license/orgs/{id}` and `POST /v1/license/orgs/{id}/refresh`.
+//! An org's own license beats the instance-wide entitlement for that org, and renews on its own.
 
 use axum::extract::{Path, State};
-use axum::routing::{delete, get, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 
 use crate::auth::Caller;
@@ -16,6 +16,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/v1/license/orgs/{id}", get(get_org))
         .route("/v1/license/orgs/{id}", put(put_org))
         .route("/v1/license/orgs/{id}", delete(delete_org))
+        .route("/v1/license/orgs/{id}/refresh", post(refresh_org))
 }
 
 const MAX_ORG_ID_LEN: usize = 128;
@@ -76,4 +77,17 @@ async fn delete_org(
     let reason = clean_reason(body.reason)?;
     let _guard = state.lock_changes().await;
     Ok(Json(state.service().clear(Scope::Org(id), actor, reason).await?))
+}
+
+/// Renews the org's own license from its renewal URL now; the same role and profile rule as the instance's
+/// `POST /v1/license/refresh`.
+async fn refresh_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<StatusView>> {
+    let actor = caller.require(Role::Admin)?;
+    let id = org_id(id)?;
+    let _guard = state.lock_changes().await;
+    Ok(Json(state.service().refresh(Scope::Org(id), actor).await?))
 }

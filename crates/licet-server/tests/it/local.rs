@@ -227,18 +227,7 @@ async fn refresh_renews_from_the_vendor() {
     let t = Local::start("justiam").await;
     let s = &t.server;
     // The vendor's renewal endpoint: answers whatever license the test puts in `answer`.
-    let answer = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let served = answer.clone();
-    let vendor_app = axum::Router::new().route(
-        "/renew",
-        axum::routing::get(move || {
-            let served = served.clone();
-            async move { served.lock().unwrap().clone() }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/renew", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, vendor_app).await.unwrap() });
+    let (answer, url) = licet_server::testkit::renewal_endpoint().await;
 
     let v1 = t.vendor.sign(
         &TestVendor::with_renewal(t.vendor.claims("Hooli", 1, START, 30), &url),

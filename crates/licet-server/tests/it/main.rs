@@ -8,5 +8,6 @@ mod api_ops;
 mod browser;
 mod local;
 mod openapi;
+mod org_refresh;
 mod sources;
 mod support;

@@ -92,7 +92,7 @@ fn every_license_write_documents_the_profile_refusal() {
         .into_iter()
         .filter(|(method, path)| method != "GET" && !path.starts_with("/v1/license/tokens"))
         .collect();
-    assert_eq!(writes.len(), 6, "{writes:?}");
+    assert_eq!(writes.len(), 7, "{writes:?}");
     for (method, path) in writes {
         let op = &doc["paths"][&path][method.to_lowercase()];
         let conflict = op["responses"]["409"]["description"].as_str().unwrap_or_default();

@@ -118,6 +118,7 @@ impl Inner {
                     features: vec![],
                     limits: vec![],
                     own_license: true,
+                    last_refresh: None,
                 })
                 .collect(),
             source: self.instance.as_ref().map(|_| "upload".to_owned()),
@@ -206,21 +207,25 @@ impl LicenseService for MemoryService {
         Ok(inner.view())
     }
 
-    async fn refresh(&self, actor: Actor) -> Result<StatusView, ServiceError> {
-        let renewal = self.inner.lock().unwrap().renewal.clone();
+    async fn refresh(&self, scope: Scope, actor: Actor) -> Result<StatusView, ServiceError> {
+        let (renewal, own) = {
+            let inner = self.inner.lock().unwrap();
+            let own = match &scope {
+                Scope::Instance => true,
+                Scope::Org(id) => inner.orgs.contains_key(id),
+            };
+            (inner.renewal.clone(), own)
+        };
+        if !own {
+            return Err(ServiceError::NotFound(format!("A license for {scope}")));
+        }
         let Some(license) = renewal else {
             return Err(ServiceError::Unavailable(
                 "The installed license names no renewal URL".into(),
             ));
         };
-        self.install(
-            Scope::Instance,
-            license.into_bytes(),
-            "renewal",
-            actor,
-            Some("renewal".into()),
-        )
-        .await
+        self.install(scope, license.into_bytes(), "renewal", actor, Some("renewal".into()))
+            .await
     }
 
     async fn activation_request(&self) -> Result<ActivationFile, ServiceError> {
