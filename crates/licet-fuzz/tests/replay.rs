@@ -66,3 +66,47 @@ fn seed_tokens_really_verify() {
         "3 algs × 2 claims × 3 encodings + the unprotected-header JSON form"
     );
 }
+
+#[test]
+fn activation_request_seeds_verify_or_are_refused_as_intended() {
+    let dir = fuzz_dir().join("seeds/activation_request");
+    let mut verified: Vec<String> = files(&dir)
+        .iter()
+        .filter(|p| {
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            licet_proto::SignedActivationRequest::parse(&text)
+                .and_then(|s| s.verify())
+                .is_ok()
+        })
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    verified.sort();
+    assert_eq!(
+        verified,
+        ["full-armored", "full-compact", "mangled-armored", "minimal-compact"]
+    );
+}
+
+#[test]
+fn upload_seeds_reach_the_service_or_are_refused_as_intended() {
+    let dir = fuzz_dir().join("seeds/upload_body");
+    let statuses: Vec<(String, u16)> = files(&dir)
+        .iter()
+        .map(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (name, licet_fuzz::upload_status(&std::fs::read(p).unwrap_or_default()).as_u16())
+        })
+        .collect();
+    let expected = [
+        ("json", 200),
+        ("multipart-file", 200),
+        ("multipart-license", 200),
+        ("no-content-type", 415),
+        ("pasted-text", 200),
+        ("raw-chunked", 200),
+        ("raw-jwt", 200),
+        ("too-large", 413),
+    ];
+    let expected: Vec<(String, u16)> = expected.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+    assert_eq!(statuses, expected);
+}
