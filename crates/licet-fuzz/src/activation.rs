@@ -27,7 +27,13 @@ pub fn activation_request(data: &[u8]) {
     let compact = signed.compact();
     assert!(!compact.contains(char::is_whitespace), "compact form keeps whitespace");
     assert_eq!(compact.split('.').count(), 3);
-    reparses_to(&signed.armored(), &signed, "armored");
+    // The size limit counts the armor too (BEGIN/END lines, a line break per 64 characters), so a bare request
+    // within about 340 bytes of the 16 KiB limit has an armored form over it. Found by this target; real requests
+    // are under 1 KiB, so it is documented (docs/security.md), not changed.
+    let armored = signed.armored();
+    if armored.len() <= MAX_REQUEST_BYTES {
+        reparses_to(&armored, &signed, "armored");
+    }
     // A bare compact form that contains `-----BEGIN` is refused as a broken armor; it can only come from inside an
     // armored body (`-` is base64url), so the armored form above is the one that must round-trip.
     if !compact.contains("-----BEGIN") {
@@ -71,9 +77,12 @@ fn check_verified(signed: &SignedActivationRequest, verified: &VerifiedActivatio
         Some(&request.public_key)
     );
     // The same request as an armored file verifies to the same result.
-    match SignedActivationRequest::parse(&signed.armored()).map(|s| s.verify()) {
-        Ok(Ok(again)) => assert_eq!(&again, verified),
-        _ => panic!("the armored form of a verified request does not verify"),
+    let armored = signed.armored();
+    if armored.len() <= MAX_REQUEST_BYTES {
+        match SignedActivationRequest::parse(&armored).map(|s| s.verify()) {
+            Ok(Ok(again)) => assert_eq!(&again, verified),
+            _ => panic!("the armored form of a verified request does not verify"),
+        }
     }
     // One character of the signed payload changed (to another base64url character) must break the signature.
     let mut parts = signed.compact().split('.');
