@@ -8,14 +8,20 @@
 //! Invariants asserted here are the ones the rest of licet relies on:
 //! - a decoded token re-encodes in every encoding to the same canonical compact form and fingerprint;
 //! - claims that parse survive a serialize/parse round trip unchanged;
-//! - a token that verifies has the fingerprint of its decoded form and a kid from the keyring.
+//! - a token that verifies has the fingerprint of its decoded form and a kid from the keyring;
+//! - an activation request that verifies is exactly its signed payload, and any change to it breaks the signature;
+//! - an upload never hands on more than the body limit, and hands on exactly the license the body carries.
 
 #![allow(clippy::panic)]
 
+mod activation;
 mod config;
 pub mod fixtures;
+mod upload;
 
+pub use activation::activation_request;
 pub use config::config;
+pub use upload::{upload_body, upload_status, BODY_LIMIT};
 
 use licet_core::json::{from_slice_strict, parse_strict_object};
 use licet_core::{Claims, Encoding, Jws, MAX_TOKEN_BYTES};
@@ -24,11 +30,13 @@ use licet_core::{Claims, Encoding, Jws, MAX_TOKEN_BYTES};
 pub type Target = fn(&[u8]);
 
 /// Every target by name, for the replay test.
-pub const TARGETS: [(&str, Target); 4] = [
+pub const TARGETS: [(&str, Target); 6] = [
     ("token", token),
     ("claims", claims),
     ("verify", verify),
     ("config", config),
+    ("activation_request", activation_request),
+    ("upload_body", upload_body),
 ];
 
 /// The codec entry point: compact, flattened JSON and armored input.

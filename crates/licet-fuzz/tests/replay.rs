@@ -1,5 +1,6 @@
 //! Corpus replay: every checked-in seed, minimized corpus entry and regression goes through the same target
-//! function the fuzzer runs. This is the part of fuzzing CI runs: no nightly, no cargo-fuzz, a few seconds.
+//! function the fuzzer runs, then a fixed number of mutations of the seeds (generated inputs). This is the part of
+//! fuzzing CI runs: no nightly, no cargo-fuzz, a few seconds.
 
 use std::path::{Path, PathBuf};
 
@@ -65,4 +66,131 @@ fn seed_tokens_really_verify() {
         3 * 2 * 3 + 1,
         "3 algs × 2 claims × 3 encodings + the unprotected-header JSON form"
     );
+}
+
+#[test]
+fn activation_request_seeds_verify_or_are_refused_as_intended() {
+    let dir = fuzz_dir().join("seeds/activation_request");
+    let mut verified: Vec<String> = files(&dir)
+        .iter()
+        .filter(|p| {
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            licet_proto::SignedActivationRequest::parse(&text)
+                .and_then(|s| s.verify())
+                .is_ok()
+        })
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    verified.sort();
+    assert_eq!(
+        verified,
+        ["full-armored", "full-compact", "mangled-armored", "minimal-compact"]
+    );
+}
+
+#[test]
+fn upload_seeds_reach_the_service_or_are_refused_as_intended() {
+    let dir = fuzz_dir().join("seeds/upload_body");
+    let statuses: Vec<(String, u16)> = files(&dir)
+        .iter()
+        .map(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (name, licet_fuzz::upload_status(&std::fs::read(p).unwrap_or_default()).as_u16())
+        })
+        .collect();
+    let expected = [
+        ("json", 200),
+        ("multipart-file", 200),
+        ("multipart-license", 200),
+        ("no-content-type", 415),
+        ("pasted-text", 200),
+        ("raw-chunked", 200),
+        ("raw-jwt", 200),
+        ("too-large", 413),
+    ];
+    let expected: Vec<(String, u16)> = expected.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+    assert_eq!(statuses, expected);
+}
+
+/// A deterministic PRNG (xorshift64*): the same inputs on every run, so a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+}
+
+/// Bytes that matter to licet's parsers: separators, quotes, brackets, line ends, and the edges of a byte.
+const INTERESTING: &[u8] = b".-_=+/:;,\"'{}[]$\r\n \t\0\x7f\xff\xc3\x80-";
+
+/// One to four libFuzzer-style mutations: set, insert, delete, duplicate, splice from another seed, truncate.
+fn mutate(rng: &mut Rng, seed: &[u8], other: &[u8]) -> Vec<u8> {
+    let mut data = seed.to_vec();
+    for _ in 0..=rng.below(4) {
+        let at = rng.below(data.len() + 1);
+        let byte = if rng.below(2) == 0 {
+            INTERESTING.get(rng.below(INTERESTING.len())).copied().unwrap_or(0)
+        } else {
+            rng.next() as u8
+        };
+        match rng.below(6) {
+            0 => {
+                if let Some(b) = data.get_mut(at) {
+                    *b = byte;
+                }
+            }
+            1 => data.insert(at, byte),
+            2 => {
+                let end = (at + 1 + rng.below(16)).min(data.len());
+                data.drain(at.min(end)..end);
+            }
+            3 => {
+                let end = (at + 1 + rng.below(64)).min(data.len());
+                let copy = data.get(at.min(end)..end).unwrap_or_default().to_vec();
+                let to = rng.below(data.len() + 1);
+                data.splice(to..to, copy);
+            }
+            4 => {
+                let from = rng.below(other.len() + 1);
+                let end = (from + rng.below(256)).min(other.len());
+                data.splice(at..at, other.get(from..end).unwrap_or_default().iter().copied());
+            }
+            _ => data.truncate(at),
+        }
+    }
+    data
+}
+
+#[test]
+fn mutated_seeds_hold_the_invariants() {
+    const PER_TARGET: usize = 1000;
+    for (name, target) in licet_fuzz::TARGETS {
+        let seeds: Vec<Vec<u8>> = files(&fuzz_dir().join("seeds").join(name))
+            .iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .collect();
+        let mut rng = Rng(name.bytes().fold(0x9e37_79b9_7f4a_7c15, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)));
+        for i in 0..PER_TARGET {
+            let seed = seeds.get(rng.below(seeds.len())).map_or(&[][..], Vec::as_slice);
+            let other = seeds.get(rng.below(seeds.len())).map_or(&[][..], Vec::as_slice);
+            let data = mutate(&mut rng, seed, other);
+            if std::panic::catch_unwind(|| target(&data)).is_err() {
+                let path = std::env::temp_dir().join(format!("licet-fuzz-{name}-{i}"));
+                let _ = std::fs::write(&path, &data);
+                panic!("fuzz target {name} panicked on mutation {i}; input saved to {}", path.display());
+            }
+        }
+    }
 }

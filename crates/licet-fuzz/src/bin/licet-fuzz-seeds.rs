@@ -6,8 +6,10 @@ use std::path::Path;
 
 use licet_core::issue::{sign_payload, sign_raw};
 use licet_core::token::b64url;
-use licet_core::{issue, Claims, Encoding, JwsSigner};
+use licet_core::{issue, Alg, Claims, Encoding, JwsSigner, UnixTime};
 use licet_fuzz::fixtures::{self, ALGS, AUD, ISS};
+use licet_proto::activation::{ActivationRequest, JWS_TYP};
+use licet_proto::Ed25519Jwk;
 use serde_json::{json, Value};
 
 type Error = Box<dyn std::error::Error>;
@@ -130,6 +132,135 @@ fn main() -> Result<(), Error> {
     for (name, text) in configs {
         write(out, "config", name, text.as_bytes())?;
     }
+    activation_requests(out)?;
+    uploads(out, &typical())?;
     println!("seeds written to {} ({})", out.display(), signer.kid());
+    Ok(())
+}
+
+/// The install's key: the EdDSA test-only key, as the JWK an activation request names.
+fn install_jwk() -> Result<Ed25519Jwk, Error> {
+    let keyring = fixtures::keyring()?;
+    let key = keyring.get(&fixtures::kid(Alg::EdDSA)).ok_or("no EdDSA test key")?;
+    let jwk = key.to_jwk();
+    Ok(Ed25519Jwk {
+        kty: jwk.kty,
+        crv: jwk.crv.unwrap_or_default(),
+        x: jwk.x.unwrap_or_default(),
+    })
+}
+
+/// Signed activation requests as an install exports them, mangled as they arrive, and ones the vendor refuses.
+fn activation_requests(out: &Path) -> Result<(), Error> {
+    const T: &str = "activation_request";
+    let signer = fixtures::signer(Alg::EdDSA)?;
+    let full = ActivationRequest {
+        v: 1,
+        install_id: "6f1c1f8e-9a47-4c5e-a0c4-0b8f4f6f2b1d".into(),
+        fingerprint: "LICET-FP-7Q2M-X4KD-9BRT".into(),
+        license_fingerprint: Some("ab".repeat(32)),
+        products: vec!["connector-sap".into(), "reporting".into()],
+        created_at: UnixTime(1_735_689_600),
+        nonce: "b3f1c0de-5a2e-4c1b-9d7e-2f8a6c4e1b90".into(),
+        public_key: install_jwk()?,
+    };
+    let bare = ActivationRequest {
+        license_fingerprint: None,
+        products: Vec::new(),
+        nonce: "n".into(),
+        ..full.clone()
+    };
+    let signed = full.sign(&signer)?;
+    write(out, T, "full-armored", signed.armored().as_bytes())?;
+    write(out, T, "full-compact", signed.compact().as_bytes())?;
+    write(out, T, "minimal-compact", bare.sign(&signer)?.compact().as_bytes())?;
+    let mangled = format!(
+        "From: ops@acme.example\r\nSubject: activation\r\n\r\n{}\r\n-- \r\nops",
+        signed.armored().replace('\n', "\r\n    ")
+    );
+    write(out, T, "mangled-armored", mangled.as_bytes())?;
+    // Refused: another key named than the one that signed, v 2, RS256, a license's typ, a license file, JSON.
+    let other_key = ActivationRequest {
+        public_key: Ed25519Jwk {
+            x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo".into(),
+            ..full.public_key.clone()
+        },
+        ..full.clone()
+    };
+    write(out, T, "other-key", other_key.sign(&signer)?.compact().as_bytes())?;
+    let v2 = ActivationRequest { v: 2, ..full.clone() };
+    write(out, T, "v2", v2.sign(&signer)?.compact().as_bytes())?;
+    let payload = serde_json::to_vec(&full)?;
+    let rs256 = json!({"alg": "RS256", "typ": JWS_TYP});
+    let rs256 = sign_raw(&serde_json::to_vec(&rs256)?, &payload, &fixtures::signer(Alg::RS256)?)?;
+    write(out, T, "rs256", rs256.as_bytes())?;
+    let jwt = sign_raw(br#"{"alg":"EdDSA","typ":"JWT"}"#, &payload, &signer)?;
+    write(out, T, "typ-jwt", jwt.as_bytes())?;
+    let license = issue(&serde_json::from_value(minimal())?, &signer, Encoding::Armored)?;
+    write(out, T, "license-armored", license.as_bytes())?;
+    write(
+        out,
+        T,
+        "json-wrapped",
+        json!({"request": signed.armored()}).to_string().as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// `POST /v1/license` bodies in the upload target's format: header lines, a blank line, the body.
+fn uploads(out: &Path, claims: &Value) -> Result<(), Error> {
+    const T: &str = "upload_body";
+    let signer = fixtures::signer(Alg::EdDSA)?;
+    let claims: Claims = serde_json::from_value(claims.clone())?;
+    let compact = issue(&claims, &signer, Encoding::Compact)?;
+    let armored = issue(&claims, &signer, Encoding::Armored)?;
+    let upload = |name: &str, head: &str, body: &str| {
+        write(out, T, name, format!("{head}\n\n{body}").as_bytes())
+    };
+    upload("raw-jwt", "content-type: application/jwt", &compact)?;
+    upload(
+        "pasted-text",
+        "content-type: text/plain;charset=UTF-8\nx-licet-reason:   renewal 2025  ",
+        &format!("\n{armored}\n"),
+    )?;
+    upload(
+        "raw-chunked",
+        "content-type: application/octet-stream\nx-fuzz-chunk: 7",
+        &compact,
+    )?;
+    upload(
+        "json",
+        "content-type: application/json",
+        &json!({"license": armored, "reason": "new term"}).to_string(),
+    )?;
+    let part = |name: &str, file: Option<&str>, value: &str| {
+        let file = file.map(|f| format!("; filename=\"{f}\"\r\nContent-Type: application/octet-stream")).unwrap_or_default();
+        format!("------licetfuzz\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{value}\r\n")
+    };
+    let multipart = "content-type: multipart/form-data; boundary=----licetfuzz";
+    upload(
+        "multipart-license",
+        &format!("{multipart}\nx-fuzz-chunk: 13"),
+        &format!(
+            "{}{}------licetfuzz--\r\n",
+            part("license", Some("acme.lic"), &armored),
+            part("reason", None, "offline import")
+        ),
+    )?;
+    upload(
+        "multipart-file",
+        multipart,
+        &format!(
+            "{}{}------licetfuzz--\r\n",
+            part("submit", None, "Install"),
+            part("file", Some("license.txt"), &compact)
+        ),
+    )?;
+    upload(
+        "too-large",
+        "content-type: text/plain",
+        &"A".repeat(licet_fuzz::BODY_LIMIT + 1),
+    )?;
+    upload("no-content-type", "x-licet-reason: x", &compact)?;
     Ok(())
 }
