@@ -19,7 +19,10 @@ pub fn activation_request(data: &[u8]) {
         Err(e) => {
             check_refusal(&e);
             if text.len() > MAX_REQUEST_BYTES {
-                assert!(matches!(e, ProtoError::TooLarge { .. }), "oversized request refused as {e}");
+                assert!(
+                    matches!(e, ProtoError::TooLarge { .. }),
+                    "oversized request refused as {e}"
+                );
             }
             return;
         }
@@ -72,10 +75,7 @@ fn check_verified(signed: &SignedActivationRequest, verified: &VerifiedActivatio
     }
     // What the vendor records (the key as JSON) reads back as the same key.
     let stored = serde_json::to_string(&request.public_key).unwrap_or_default();
-    assert_eq!(
-        serde_json::from_str(&stored).ok().as_ref(),
-        Some(&request.public_key)
-    );
+    assert_eq!(serde_json::from_str(&stored).ok().as_ref(), Some(&request.public_key));
     // The same request as an armored file verifies to the same result.
     let armored = signed.armored();
     if armored.len() <= MAX_REQUEST_BYTES {
@@ -92,7 +92,17 @@ fn check_verified(signed: &SignedActivationRequest, verified: &VerifiedActivatio
     let at = payload.len() / 2;
     let tampered: String = payload
         .char_indices()
-        .map(|(i, c)| if i == at { if c == 'A' { 'B' } else { 'A' } } else { c })
+        .map(|(i, c)| {
+            if i == at {
+                if c == 'A' {
+                    'B'
+                } else {
+                    'A'
+                }
+            } else {
+                c
+            }
+        })
         .collect();
     let forged = format!("{header}.{tampered}.{signature}");
     if let Ok(forged) = SignedActivationRequest::parse(&forged) {

@@ -44,7 +44,10 @@ struct Recorder {
 
 impl Recorder {
     fn take(&self) -> Vec<Installed> {
-        self.installs.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+        self.installs
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
     }
 }
 
@@ -68,6 +71,7 @@ fn missing() -> StatusView {
         fingerprint: "LICET-FP-FUZZ".into(),
         install_id: "fuzz".into(),
         last_refresh: None,
+        source_error: None,
     }
 }
 
@@ -99,7 +103,7 @@ impl LicenseService for Recorder {
     async fn clear(&self, _: Scope, _: Actor, _: Option<String>) -> Result<StatusView, ServiceError> {
         unavailable()
     }
-    async fn refresh(&self, _: Actor) -> Result<StatusView, ServiceError> {
+    async fn refresh(&self, _: Scope, _: Actor) -> Result<StatusView, ServiceError> {
         unavailable()
     }
     async fn activation_request(&self) -> Result<ActivationFile, ServiceError> {
@@ -176,7 +180,10 @@ struct Input<'a> {
 
 fn split_input(data: &[u8]) -> Input<'_> {
     let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
-        Some(at) => (data.get(..at).unwrap_or_default(), data.get(at + 2..).unwrap_or_default()),
+        Some(at) => (
+            data.get(..at).unwrap_or_default(),
+            data.get(at + 2..).unwrap_or_default(),
+        ),
         None => (&[][..], data),
     };
     let mut input = Input {
@@ -188,10 +195,16 @@ fn split_input(data: &[u8]) -> Input<'_> {
         let Some(colon) = line.iter().position(|b| *b == b':') else {
             continue;
         };
-        let (name, value) = (line.get(..colon).unwrap_or_default(), line.get(colon + 1..).unwrap_or_default());
+        let (name, value) = (
+            line.get(..colon).unwrap_or_default(),
+            line.get(colon + 1..).unwrap_or_default(),
+        );
         let value = value.trim_ascii();
         if name.eq_ignore_ascii_case(CHUNK_HEADER.as_bytes()) {
-            input.chunk = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+            input.chunk = std::str::from_utf8(value)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
             continue;
         }
         if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
@@ -211,7 +224,11 @@ enum Kind {
 }
 
 fn kind(input: &Input) -> Kind {
-    let Some((_, ct)) = input.headers.iter().find(|(n, _)| n == axum::http::header::CONTENT_TYPE) else {
+    let Some((_, ct)) = input
+        .headers
+        .iter()
+        .find(|(n, _)| n == axum::http::header::CONTENT_TYPE)
+    else {
         return Kind::Other;
     };
     let essence = ct
@@ -296,11 +313,25 @@ fn check(input: &Input, status: StatusCode, answer: &[u8], installs: &[Installed
         panic!("{status} after {} installs", installs.len());
     };
     let license = &installed.license;
-    assert!(license.len() <= BODY_LIMIT, "a {} byte license got through", license.len());
-    assert!(!license.iter().all(u8::is_ascii_whitespace), "a blank license got through");
+    assert!(
+        license.len() <= BODY_LIMIT,
+        "a {} byte license got through",
+        license.len()
+    );
+    assert!(
+        !license.iter().all(u8::is_ascii_whitespace),
+        "a blank license got through"
+    );
     if let Some(reason) = &installed.reason {
-        assert!(!reason.is_empty() && reason.trim() == reason, "reason {reason:?} not cleaned");
-        assert!(reason.chars().count() <= MAX_REASON_CHARS, "reason of {} chars", reason.chars().count());
+        assert!(
+            !reason.is_empty() && reason.trim() == reason,
+            "reason {reason:?} not cleaned"
+        );
+        assert!(
+            reason.chars().count() <= MAX_REASON_CHARS,
+            "reason of {} chars",
+            reason.chars().count()
+        );
     }
     match kind {
         Kind::Raw => assert_eq!(license.as_slice(), input.body, "a raw body changed on the way"),

@@ -94,8 +94,14 @@ fn upload_seeds_reach_the_service_or_are_refused_as_intended() {
     let statuses: Vec<(String, u16)> = files(&dir)
         .iter()
         .map(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            (name, licet_fuzz::upload_status(&std::fs::read(p).unwrap_or_default()).as_u16())
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (
+                name,
+                licet_fuzz::upload_status(&std::fs::read(p).unwrap_or_default()).as_u16(),
+            )
         })
         .collect();
     let expected = [
@@ -181,7 +187,9 @@ fn mutated_seeds_hold_the_invariants() {
             .iter()
             .filter_map(|p| std::fs::read(p).ok())
             .collect();
-        let mut rng = Rng(name.bytes().fold(0x9e37_79b9_7f4a_7c15, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)));
+        let mut rng = Rng(name.bytes().fold(0x9e37_79b9_7f4a_7c15, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        }));
         for i in 0..PER_TARGET {
             let seed = seeds.get(rng.below(seeds.len())).map_or(&[][..], Vec::as_slice);
             let other = seeds.get(rng.below(seeds.len())).map_or(&[][..], Vec::as_slice);
@@ -189,7 +197,10 @@ fn mutated_seeds_hold_the_invariants() {
             if std::panic::catch_unwind(|| target(&data)).is_err() {
                 let path = std::env::temp_dir().join(format!("licet-fuzz-{name}-{i}"));
                 let _ = std::fs::write(&path, &data);
-                panic!("fuzz target {name} panicked on mutation {i}; input saved to {}", path.display());
+                panic!(
+                    "fuzz target {name} panicked on mutation {i}; input saved to {}",
+                    path.display()
+                );
             }
         }
     }

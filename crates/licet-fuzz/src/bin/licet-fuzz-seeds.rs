@@ -214,9 +214,7 @@ fn uploads(out: &Path, claims: &Value) -> Result<(), Error> {
     let claims: Claims = serde_json::from_value(claims.clone())?;
     let compact = issue(&claims, &signer, Encoding::Compact)?;
     let armored = issue(&claims, &signer, Encoding::Armored)?;
-    let upload = |name: &str, head: &str, body: &str| {
-        write(out, T, name, format!("{head}\n\n{body}").as_bytes())
-    };
+    let upload = |name: &str, head: &str, body: &str| write(out, T, name, format!("{head}\n\n{body}").as_bytes());
     upload("raw-jwt", "content-type: application/jwt", &compact)?;
     upload(
         "pasted-text",
@@ -234,7 +232,9 @@ fn uploads(out: &Path, claims: &Value) -> Result<(), Error> {
         &json!({"license": armored, "reason": "new term"}).to_string(),
     )?;
     let part = |name: &str, file: Option<&str>, value: &str| {
-        let file = file.map(|f| format!("; filename=\"{f}\"\r\nContent-Type: application/octet-stream")).unwrap_or_default();
+        let file = file
+            .map(|f| format!("; filename=\"{f}\"\r\nContent-Type: application/octet-stream"))
+            .unwrap_or_default();
         format!("------licetfuzz\r\nContent-Disposition: form-data; name=\"{name}\"{file}\r\n\r\n{value}\r\n")
     };
     let multipart = "content-type: multipart/form-data; boundary=----licetfuzz";
