@@ -26,6 +26,10 @@ if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
 else
   export RUSTC_BOOTSTRAP=1
 fi
+# The config target writes each input to a scratch file: on tmpfs it runs about four times faster than on disk.
+if [ "$target" = config ] && [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
 limit=(-runs="$runs")
 [ -n "${FUZZ_SECONDS:-}" ] && limit=(-max_total_time="$FUZZ_SECONDS")
 mkdir -p "corpus/$target"

@@ -103,7 +103,8 @@ wrk_5xx="$(grep -ho '5xx=[0-9]*' "$WORK/wrk-status.txt" "$WORK/wrk-health.txt" |
 echo "== soak: ${DURATION}s, ${THREADS} threads × ${CONNECTIONS} connections on status, 2 on healthz"
 grep -E "Requests/sec|Latency |requests in|99%|Socket errors|5xx=" "$WORK/wrk-status.txt" | sed 's/^/status  /'
 grep -E "Requests/sec|requests in|5xx=" "$WORK/wrk-health.txt" | sed 's/^/healthz /'
-echo "installs: $installs (5xx: $install_5xx, other non-2xx: $install_other), last sequence $seq_no"
+echo "installs: $installs of about $((DURATION / INSTALL_EVERY)) expected (one per ${INSTALL_EVERY}s plus issuing)" \
+  "(5xx: $install_5xx, other non-2xx: $install_other), last sequence $seq_no"
 echo "final state: $state; fingerprint matches last install: $([ "$fp" = "$last_fp" ] && echo yes || echo "NO ($fp != $last_fp)")"
 echo "server RSS (kB): first $rss_first, last $rss_last, max $rss_max over $rss_n samples"
 
