@@ -43,6 +43,6 @@ pub mod profiles;
 pub mod status;
 
 pub use entitlement::{Denied, Entitlements, FeatureSet, NameSet, OrgRule};
-pub use lifecycle::{evaluate, evaluate_org, Context, HighWater, LicenseInput};
+pub use lifecycle::{evaluate, evaluate_org, Context, HighWater, LicenseInput, SequenceKey};
 pub use policy::{Effect, Enforcement, Policy};
 pub use status::{Change, OrgStatus, State, Status};

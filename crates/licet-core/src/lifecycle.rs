@@ -5,7 +5,8 @@
 //! run on every license swap and timer, not meant to run per request (ask the [`Entitlements`] inside the status).
 //!
 //! # Order of checks for a verified license
-//! 1. sequence below the high-water mark for this customer → `invalid(license_rolled_back)`;
+//! 1. sequence below the high-water mark of this customer in this scope (the instance, or one org: each is renewed
+//!    on its own) → `invalid(license_rolled_back)`;
 //! 2. binding (install id, host fingerprint, domain) → `invalid(license_*_mismatch)`;
 //! 3. `now` earlier than the latest time seen minus the policy's tolerance → `invalid(clock_rollback_detected)`;
 //! 4. `now < nbf` → `invalid(license_not_yet_valid)`;
@@ -25,7 +26,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 
 use crate::binding::{self, Install};
 use crate::claims::{Claims, OrgEntitlement};
@@ -49,20 +49,44 @@ pub enum LicenseInput<'a> {
     Verified(&'a VerifiedLicense),
 }
 
+/// Whose sequence a high-water mark counts: one customer's licenses in one scope. The instance license and an
+/// org license of the same customer are issued and renewed independently, so each keeps its own mark.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SequenceKey {
+    pub customer: String,
+    /// `None` for the instance-wide license, the org id for an org-scoped one.
+    pub org: Option<String>,
+}
+
+impl SequenceKey {
+    pub fn instance(customer: impl Into<String>) -> Self {
+        SequenceKey {
+            customer: customer.into(),
+            org: None,
+        }
+    }
+
+    pub fn org(customer: impl Into<String>, org: impl Into<String>) -> Self {
+        SequenceKey {
+            customer: customer.into(),
+            org: Some(org.into()),
+        }
+    }
+}
+
 /// What the store remembers, so that going back in time is noticed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HighWater {
     /// The latest `now` any evaluation on this install has seen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<UnixTime>,
-    /// The highest `lic.sequence` accepted on this install, per customer id.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub sequences: BTreeMap<String, u64>,
+    /// The highest `lic.sequence` accepted on this install, per customer and scope.
+    pub sequences: BTreeMap<SequenceKey, u64>,
 }
 
 impl HighWater {
     /// The marks to store after an evaluation: `last_seen` never goes back, and a license in force raises its
-    /// customer's sequence. A rejected license (including one refused for rollback) changes no sequence.
+    /// customer's sequence in the status's scope (`status.org`). A rejected license (including one refused for
+    /// rollback) changes no sequence.
     pub fn advance(&self, license: Option<&VerifiedLicense>, status: &Status, now: UnixTime) -> HighWater {
         let mut next = self.clone();
         next.last_seen = Some(self.last_seen.map_or(now, |seen| seen.max(now)));
@@ -73,7 +97,11 @@ impl HighWater {
                 .is_some_and(|r| r.fingerprint == license.fingerprint());
             if same && status.state.is_licensed() {
                 let lic = &license.claims().lic;
-                let seq = next.sequences.entry(lic.customer.id.clone()).or_insert(0);
+                let key = SequenceKey {
+                    customer: lic.customer.id.clone(),
+                    org: status.org.clone(),
+                };
+                let seq = next.sequences.entry(key).or_insert(0);
                 *seq = (*seq).max(lic.sequence);
             }
         }
@@ -82,7 +110,7 @@ impl HighWater {
 }
 
 /// The install as the runtime sees it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Context {
     pub install_id: Option<String>,
     pub fingerprint: Option<String>,
@@ -152,13 +180,17 @@ fn next_change(
     })
 }
 
-/// Time-independent checks: rollback of the sequence, then binding.
-fn static_check(claims: &Claims, ctx: &Context) -> Result<(), Reason> {
+/// Time-independent checks: rollback of the sequence (against the mark of `org`'s scope), then binding.
+fn static_check(claims: &Claims, ctx: &Context, org: Option<&str>) -> Result<(), Reason> {
     let lic = &claims.lic;
+    let key = SequenceKey {
+        customer: lic.customer.id.clone(),
+        org: org.map(str::to_owned),
+    };
     if ctx
         .high_water
         .sequences
-        .get(&lic.customer.id)
+        .get(&key)
         .is_some_and(|seen| lic.sequence < *seen)
     {
         return Err(Reason::LicenseRolledBack);
@@ -346,6 +378,11 @@ fn base_status(policy: &Policy, now: UnixTime, state: State, reason: Option<Reas
 
 /// The state of the install at `now`. See the module documentation for the rules.
 pub fn evaluate(policy: &Policy, ctx: &Context, license: LicenseInput<'_>, now: UnixTime) -> Status {
+    evaluate_in(policy, ctx, license, now, None)
+}
+
+/// [`evaluate`] for the license of one scope: the instance (`org = None`) or one org's own license.
+fn evaluate_in(policy: &Policy, ctx: &Context, license: LicenseInput<'_>, now: UnixTime, org: Option<&str>) -> Status {
     match license {
         LicenseInput::None => {
             let (state, reason) = match policy.no_license {
@@ -357,7 +394,7 @@ pub fn evaluate(policy: &Policy, ctx: &Context, license: LicenseInput<'_>, now: 
             base_status(policy, now, state, reason, unlicensed_entitlements(policy, effect))
         }
         LicenseInput::Rejected(reason) => invalid(policy, ctx, now, reason),
-        LicenseInput::Verified(license) => evaluate_verified(policy, ctx, license, now),
+        LicenseInput::Verified(license) => evaluate_verified(policy, ctx, license, now, org),
     }
 }
 
@@ -372,9 +409,15 @@ fn invalid(policy: &Policy, ctx: &Context, now: UnixTime, reason: Reason) -> Sta
     )
 }
 
-fn evaluate_verified(policy: &Policy, ctx: &Context, license: &VerifiedLicense, now: UnixTime) -> Status {
+fn evaluate_verified(
+    policy: &Policy,
+    ctx: &Context,
+    license: &VerifiedLicense,
+    now: UnixTime,
+    org: Option<&str>,
+) -> Status {
     let claims = license.claims();
-    let (state, reason, next) = match static_check(claims, ctx) {
+    let (state, reason, next) = match static_check(claims, ctx, org) {
         Err(reason) => (State::Invalid, Some(reason), None),
         Ok(()) => {
             let at = |t| license_state_at(policy, claims, ctx, t);
@@ -489,7 +532,7 @@ pub fn evaluate_org(
     match org_license {
         LicenseInput::None => scope_to_org(policy, ctx, instance.clone(), org_id, !policy.orgs_must_be_named, now),
         other => {
-            let own = evaluate(policy, ctx, other, now);
+            let own = evaluate_in(policy, ctx, other, now, Some(org_id));
             scope_to_org(policy, ctx, own, org_id, true, now)
         }
     }

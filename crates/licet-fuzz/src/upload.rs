@@ -348,15 +348,10 @@ fn check(input: &Input, status: StatusCode, answer: &[u8], installs: &[Installed
     }
 }
 
-/// The `license` member of an accepted JSON body, read as a generic JSON value. Two leniencies of the server's
-/// typed parse (serde_json with a derived struct), both found by this target, are allowed for: bytes that are not
-/// UTF-8 inside a member it ignores (skipped unchecked; read lossily here, which changes nothing else), and the
-/// array form `["<license>", "<reason>"]` (a derived struct also reads a sequence).
+/// The `license` member of an accepted JSON body, which must be a JSON object in valid UTF-8 with no repeated
+/// member (two leniencies this target found, bytes that are not UTF-8 in an ignored member and the array form
+/// `["<license>", "<reason>"]`, are refused now; their inputs are in fuzz/regressions/upload_body/).
 fn json_license(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(&String::from_utf8_lossy(body)).ok()?;
-    let member = match &value {
-        serde_json::Value::Array(items) => items.first(),
-        other => other.get("license"),
-    };
-    member?.as_str().map(str::to_owned)
+    let object = licet_core::json::parse_strict_object(body).ok()?;
+    object.get("license")?.as_str().map(str::to_owned)
 }

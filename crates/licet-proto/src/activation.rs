@@ -18,8 +18,12 @@ use crate::jwk::Ed25519Jwk;
 pub const ARMOR_LABEL: &str = "LICET ACTIVATION REQUEST";
 /// The JWS `typ` of an activation request, so that it can never be mistaken for a license or vice versa.
 pub const JWS_TYP: &str = "licet-activation-request+jws";
-/// Requests are a few hundred bytes; anything past this is refused before decoding.
+/// Requests are a few hundred bytes; a compact form past this is refused before decoding.
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024;
+/// Cap on the text as received (armor, line breaks, mail headers and indentation around it), checked before
+/// anything else is done with it. Four times [`MAX_REQUEST_BYTES`], so that the armored form of any request
+/// within the limit is accepted, however mangled.
+pub const MAX_TEXT_BYTES: usize = 4 * MAX_REQUEST_BYTES;
 /// The payload format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -82,12 +86,11 @@ pub struct SignedActivationRequest {
 }
 
 impl SignedActivationRequest {
-    /// Accepts the armored file or the bare compact JWS; whitespace anywhere is ignored.
+    /// Accepts the armored file or the bare compact JWS; whitespace anywhere is ignored. The size limit applies
+    /// to the request itself (the compact form), so a request is accepted or refused whatever form it came in.
     pub fn parse(text: &str) -> Result<Self, ProtoError> {
-        if text.len() > MAX_REQUEST_BYTES {
-            return Err(ProtoError::TooLarge {
-                limit: MAX_REQUEST_BYTES,
-            });
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(ProtoError::TooLarge { limit: MAX_TEXT_BYTES });
         }
         let compact = match armor::dearmor(ARMOR_LABEL, text) {
             Some(body) => body,
@@ -96,6 +99,11 @@ impl SignedActivationRequest {
             }
             None => text.chars().filter(|c| !c.is_whitespace()).collect(),
         };
+        if compact.len() > MAX_REQUEST_BYTES {
+            return Err(ProtoError::TooLarge {
+                limit: MAX_REQUEST_BYTES,
+            });
+        }
         if compact.split('.').count() != 3 {
             return Err(ProtoError::malformed("not a compact JWS (three dot-separated parts)"));
         }

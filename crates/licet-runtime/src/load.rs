@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use licet_core::lifecycle::LicenseInput;
 use licet_core::policy::Reevaluate;
-use licet_core::{evaluate, evaluate_org, Context, Entitlements, HighWater, Policy, Reason, State, UnixTime};
+use licet_core::{
+    evaluate, evaluate_org, Context, Entitlements, HighWater, Policy, Reason, SequenceKey, State, UnixTime,
+};
 use licet_core::{Status, VerifiedLicense};
 use licet_store::{Change, NewLicense, Scope, StoreError};
 use sha2::{Digest, Sha256};
@@ -113,24 +115,37 @@ impl Snapshot {
 }
 
 impl Inner {
-    async fn context(&self, loaded: &Loaded, extra: Option<&VerifiedLicense>) -> Result<Context, Error> {
-        let mut customers: Vec<String> = loaded
+    /// The install's context with the sequence marks of every (customer, scope) loaded, plus `extra`'s (a license
+    /// about to be installed in a scope).
+    async fn context(&self, loaded: &Loaded, extra: Option<(&VerifiedLicense, &Scope)>) -> Result<Context, Error> {
+        let customer = |t: &LoadedToken| t.verified.as_ref().ok().map(|v| v.claims().lic.customer.id.clone());
+        let mut keys: Vec<(String, Scope)> = loaded
             .instance
             .iter()
-            .chain(loaded.orgs.values())
-            .filter_map(|t| t.verified.as_ref().ok().map(|v| v.claims().lic.customer.id.clone()))
+            .filter_map(|t| Some((customer(t)?, Scope::Instance)))
             .collect();
-        customers.extend(extra.map(|v| v.claims().lic.customer.id.clone()));
-        customers.sort();
-        customers.dedup();
+        for (id, t) in &loaded.orgs {
+            // Org ids in `loaded` came from the store or a license's claims; one the store would not accept as
+            // a scope cannot have a mark either.
+            if let (Some(c), Ok(scope)) = (customer(t), Scope::org(id.as_str())) {
+                keys.push((c, scope));
+            }
+        }
+        keys.extend(extra.map(|(v, scope)| (v.claims().lic.customer.id.clone(), scope.clone())));
+        keys.sort();
+        keys.dedup();
         let mut high_water = HighWater {
             last_seen: self.store.high_water_marks(None).await?.latest_seen,
             ..HighWater::default()
         };
-        for c in customers {
-            let marks = self.store.high_water_marks(Some(&c)).await?;
+        for (customer, scope) in keys {
+            let marks = self.store.high_water_marks(Some((&customer, &scope))).await?;
             if let Some(seq) = marks.sequence.and_then(|s| u64::try_from(s).ok()) {
-                high_water.sequences.insert(c, seq);
+                let org = match scope {
+                    Scope::Instance => None,
+                    Scope::Org(id) => Some(id.as_str().to_owned()),
+                };
+                high_water.sequences.insert(SequenceKey { customer, org }, seq);
             }
         }
         Ok(Context {
@@ -377,7 +392,7 @@ impl Inner {
         let mut loaded = self.loaded.lock().await;
         let verified = loaded.verify(self, &token).map_err(Error::refused)?;
         let now = self.clock.now();
-        let ctx = self.context(&loaded, Some(&verified)).await?;
+        let ctx = self.context(&loaded, Some((&verified, &scope))).await?;
         let status = match &scope {
             Scope::Instance => evaluate(&self.policy, &ctx, LicenseInput::Verified(&verified), now),
             Scope::Org(id) => {

@@ -31,6 +31,15 @@ struct JsonUpload {
     reason: Option<String>,
 }
 
+/// Reads `{license, reason}` the way licet reads claims: the whole body must be strict JSON (UTF-8 throughout,
+/// no repeated member), then an object. A derived struct alone would skip unknown members without checking them
+/// and would also read `["<license>", "<reason>"]`; both were found by the `upload_body` fuzz target.
+fn json_upload(bytes: &[u8]) -> ApiResult<JsonUpload> {
+    let not_upload = |e: &dyn std::fmt::Display| ApiError::BadRequest(format!("the JSON body is not {{\"license\": …}}: {e}"));
+    let object = licet_core::json::parse_strict_object(bytes).map_err(|e| not_upload(&e))?;
+    JsonUpload::deserialize(serde_json::Value::Object(object)).map_err(|e| not_upload(&e))
+}
+
 /// The optional body of `DELETE` requests: `{reason}`.
 #[derive(Debug, Default, Deserialize)]
 pub struct ReasonBody {
@@ -126,8 +135,7 @@ impl FromRequest<AppState> for LicenseUpload {
                 let bytes = Bytes::from_request(req, state)
                     .await
                     .map_err(|e| body_error(e.status(), e.body_text()))?;
-                let parsed: JsonUpload = serde_json::from_slice(&bytes)
-                    .map_err(|e| ApiError::BadRequest(format!("the JSON body is not {{\"license\": …}}: {e}")))?;
+                let parsed = json_upload(&bytes)?;
                 LicenseUpload {
                     license: parsed.license.into_bytes(),
                     reason: parsed.reason.or(header_reason),

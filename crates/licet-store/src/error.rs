@@ -1,5 +1,7 @@
 //! The one error type of licet-store. Every variant has a stable machine code and a sentence an operator can act on.
 
+use crate::scope::Scope;
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -20,10 +22,12 @@ pub enum StoreError {
     #[error("the license store changed under this operation ({0}); retry it")]
     Conflict(&'static str),
 
-    /// A license with a lower sequence than one already installed for the same customer was offered.
-    #[error("license sequence {offered} for customer {customer_id:?} is lower than {stored}, already installed; an older license cannot replace a newer one")]
+    /// A license with a lower sequence than one already installed for the same customer in the same scope was
+    /// offered.
+    #[error("license sequence {offered} for customer {customer_id:?} ({scope}) is lower than {stored}, already installed; an older license cannot replace a newer one")]
     SequenceRolledBack {
         customer_id: String,
+        scope: Scope,
         offered: i64,
         stored: i64,
     },
@@ -97,6 +101,7 @@ mod tests {
             (
                 StoreError::SequenceRolledBack {
                     customer_id: "c".into(),
+                    scope: Scope::Instance,
                     offered: 1,
                     stored: 2,
                 },

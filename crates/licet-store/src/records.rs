@@ -71,7 +71,7 @@ pub struct NewLicense {
     /// Where it came from: `upload`, `paste`, `file`, `env`, `import`, `renewal`, ...
     pub source: String,
     pub customer_id: Option<String>,
-    /// The license's `sequence`; with a `customer_id` it raises (never lowers) that customer's high-water mark.
+    /// The license's `sequence`; with a `customer_id` it raises (never lowers) that customer's high-water mark in `scope`.
     pub sequence: Option<i64>,
     pub expires_at: Option<UnixTime>,
     pub change: Change,
@@ -111,7 +111,7 @@ pub struct Installed {
 /// Anti-rollback facts the core needs, read back from the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct HighWaterMarks {
-    /// Highest sequence ever installed for the asked customer.
+    /// Highest sequence ever installed for the asked customer and scope.
     pub sequence: Option<i64>,
     /// Latest time ever observed (installs and `observe_time`).
     pub latest_seen: Option<UnixTime>,

@@ -89,15 +89,18 @@ macro_rules! impl_store {
                 let mut tx = self.pool.begin().await?;
                 let head = Self::lock_head(&mut tx).await?;
                 if let (Some(customer), Some(offered)) = (&license.customer_id, license.sequence) {
-                    let stored: Option<(i64,)> =
-                        sqlx::query_as("SELECT sequence FROM hwm_sequence WHERE customer_id = $1")
-                            .bind(customer)
-                            .fetch_optional(&mut *tx)
-                            .await?;
+                    let stored: Option<(i64,)> = sqlx::query_as(
+                        "SELECT sequence FROM hwm_sequence_scope WHERE customer_id = $1 AND scope = $2",
+                    )
+                    .bind(customer)
+                    .bind(&scope)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                     if let Some((stored,)) = stored {
                         if offered < stored {
                             return Err($crate::error::StoreError::SequenceRolledBack {
                                 customer_id: customer.clone(),
+                                scope: license.scope.clone(),
                                 offered,
                                 stored,
                             });
@@ -143,12 +146,13 @@ macro_rules! impl_store {
                 .await?;
                 if let (Some(customer), Some(seq)) = (&license.customer_id, license.sequence) {
                     sqlx::query(
-                        "INSERT INTO hwm_sequence (customer_id, sequence) VALUES ($1, $2) \
-                         ON CONFLICT (customer_id) DO UPDATE SET sequence = CASE \
-                         WHEN excluded.sequence > hwm_sequence.sequence THEN excluded.sequence \
-                         ELSE hwm_sequence.sequence END",
+                        "INSERT INTO hwm_sequence_scope (customer_id, scope, sequence) VALUES ($1, $2, $3) \
+                         ON CONFLICT (customer_id, scope) DO UPDATE SET sequence = CASE \
+                         WHEN excluded.sequence > hwm_sequence_scope.sequence THEN excluded.sequence \
+                         ELSE hwm_sequence_scope.sequence END",
                     )
                     .bind(customer)
+                    .bind(&scope)
                     .bind(seq)
                     .execute(&mut *tx)
                     .await?;
@@ -268,19 +272,21 @@ macro_rules! impl_store {
 
             async fn high_water_marks(
                 &self,
-                customer_id: Option<&str>,
+                sequence_of: Option<(&str, &$crate::scope::Scope)>,
             ) -> $crate::error::Result<$crate::records::HighWaterMarks> {
                 let (latest,): (i64,) = sqlx::query_as("SELECT latest_seen FROM store_head WHERE singleton = 1")
                     .fetch_one(&self.pool)
                     .await?;
-                let sequence = match customer_id {
+                let sequence = match sequence_of {
                     None => None,
-                    Some(c) => {
-                        let row: Option<(i64,)> =
-                            sqlx::query_as("SELECT sequence FROM hwm_sequence WHERE customer_id = $1")
-                                .bind(c)
-                                .fetch_optional(&self.pool)
-                                .await?;
+                    Some((customer, scope)) => {
+                        let row: Option<(i64,)> = sqlx::query_as(
+                            "SELECT sequence FROM hwm_sequence_scope WHERE customer_id = $1 AND scope = $2",
+                        )
+                        .bind(customer)
+                        .bind(scope.key())
+                        .fetch_optional(&self.pool)
+                        .await?;
                         row.map(|(s,)| s)
                     }
                 };

@@ -39,7 +39,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// One transaction: make it current for its scope, append history (marking the replaced one), raise the
     /// high-water marks, append a `license.install` audit entry, notify. Refuses ([`crate::StoreError::SequenceRolledBack`])
-    /// a sequence lower than the customer's high-water mark.
+    /// a sequence lower than the high-water mark of the license's customer in its scope.
     async fn install_license(&self, license: NewLicense) -> Result<Installed>;
     /// Removes the scope's current license (marking it cleared in history, auditing `license.clear`, notifying).
     /// Returns the cleared record, or `None` (and writes nothing) when the scope had none.
@@ -55,8 +55,9 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<LicenseRecord>>;
 
-    /// Highest sequence installed for `customer_id` (if given) and the latest time ever seen.
-    async fn high_water_marks(&self, customer_id: Option<&str>) -> Result<HighWaterMarks>;
+    /// Highest sequence installed for `(customer_id, scope)` (if given) and the latest time ever seen. Each scope
+    /// keeps its own mark: a customer's instance and org licenses are renewed independently.
+    async fn high_water_marks(&self, sequence_of: Option<(&str, &Scope)>) -> Result<HighWaterMarks>;
     /// Raises the latest-seen time to `now` if later; returns the stored (maximum) value.
     async fn observe_time(&self, now: UnixTime) -> Result<UnixTime>;
 

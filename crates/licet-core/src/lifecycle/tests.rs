@@ -212,15 +212,23 @@ fn binding_mismatch_is_invalid_and_permanent() {
 fn older_sequence_is_a_rollback_and_high_water_advances() {
     let lic = verified(claims(None, Some(T0 + 100 * DAY)));
     let mut ctx = Context::default();
-    ctx.high_water.sequences.insert("acme".into(), 6);
+    ctx.high_water.sequences.insert(SequenceKey::instance("acme"), 6);
     let s = eval(&profiles::NIVQ, &ctx, &lic, T0);
     assert_eq!((s.state, s.reason), (State::Invalid, Some(Reason::LicenseRolledBack)));
     let hw = ctx.high_water.advance(Some(&lic), &s, UnixTime(T0));
-    assert_eq!(hw.sequences.get("acme"), Some(&6), "a refused license raises nothing");
+    assert_eq!(
+        hw.sequences.get(&SequenceKey::instance("acme")),
+        Some(&6),
+        "a refused license raises nothing"
+    );
     assert_eq!(hw.last_seen, Some(UnixTime(T0)));
 
     // Another customer's mark does not apply; equal sequence is the same license again.
-    ctx.high_water.sequences = [("other".to_owned(), 99), ("acme".to_owned(), 5)].into();
+    ctx.high_water.sequences = [
+        (SequenceKey::instance("other"), 99),
+        (SequenceKey::instance("acme"), 5),
+    ]
+    .into();
     let s = eval(&profiles::NIVQ, &ctx, &lic, T0);
     assert_eq!(s.state, State::Active);
     let mut c = claims(None, Some(T0 + 100 * DAY));
@@ -228,8 +236,8 @@ fn older_sequence_is_a_rollback_and_high_water_advances() {
     let newer = verified(c);
     let s = eval(&profiles::NIVQ, &ctx, &newer, T0);
     let hw = ctx.high_water.advance(Some(&newer), &s, UnixTime(T0 - 5));
-    assert_eq!(hw.sequences.get("acme"), Some(&9));
-    assert_eq!(hw.sequences.get("other"), Some(&99));
+    assert_eq!(hw.sequences.get(&SequenceKey::instance("acme")), Some(&9));
+    assert_eq!(hw.sequences.get(&SequenceKey::instance("other")), Some(&99));
     let ctx2 = Context {
         high_water: hw,
         ..Context::default()
@@ -238,6 +246,33 @@ fn older_sequence_is_a_rollback_and_high_water_advances() {
         eval(&profiles::NIVQ, &ctx2, &lic, T0).reason,
         Some(Reason::LicenseRolledBack)
     );
+}
+
+#[test]
+fn instance_and_org_licenses_of_one_customer_keep_their_own_sequence_marks() {
+    let at = |seq: u64| {
+        let mut c = claims(None, Some(T0 + 100 * DAY));
+        c.lic.sequence = seq;
+        verified(c)
+    };
+    let policy = &profiles::HONEYFRAME;
+    let (instance, org_renewed) = (at(5), at(9));
+    let mut ctx = Context::default();
+    let inst = eval(policy, &ctx, &instance, T0);
+    ctx.high_water = ctx.high_water.advance(Some(&instance), &inst, UnixTime(T0));
+    let own = evaluate_org(policy, &ctx, &inst, "north", LicenseInput::Verified(&org_renewed), UnixTime(T0));
+    assert_eq!(own.state, State::Active);
+    ctx.high_water = ctx.high_water.advance(Some(&org_renewed), &own, UnixTime(T0));
+    assert_eq!(ctx.high_water.sequences.get(&SequenceKey::org("acme", "north")), Some(&9));
+    assert_eq!(ctx.high_water.sequences.get(&SequenceKey::instance("acme")), Some(&5));
+
+    // The org's renewal to 9 says nothing about the instance license at 5, nor about another org's license.
+    assert_eq!(eval(policy, &ctx, &instance, T0).state, State::Active);
+    let south = evaluate_org(policy, &ctx, &inst, "south", LicenseInput::Verified(&at(3)), UnixTime(T0));
+    assert_eq!(south.state, State::Active);
+    // Within its own scope an older org license is a rollback.
+    let back = evaluate_org(policy, &ctx, &inst, "north", LicenseInput::Verified(&at(8)), UnixTime(T0));
+    assert_eq!((back.state, back.reason), (State::Invalid, Some(Reason::LicenseRolledBack)));
 }
 
 #[test]
@@ -586,7 +621,11 @@ prop_compose! {
     fn arb_context()(
         install_id in proptest::option::of(arb_name()), fingerprint in proptest::option::of(arb_name()),
         domain in proptest::option::of(arb_name()), last_seen in proptest::option::of(arb_time()),
-        sequences in proptest::collection::btree_map(arb_name(), any::<u64>(), 0..3),
+        sequences in proptest::collection::btree_map(
+            (arb_name(), proptest::option::of(arb_name())).prop_map(|(customer, org)| SequenceKey { customer, org }),
+            any::<u64>(),
+            0..3,
+        ),
         enforcement in prop_oneof![Just(Enforcement::Default), Just(Enforcement::ForcedOn), Just(Enforcement::ForcedOff)],
     ) -> Context {
         Context {

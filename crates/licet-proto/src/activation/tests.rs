@@ -143,11 +143,37 @@ fn header_with_extra_members_or_wrong_typ_is_malformed() {
     }
 }
 
+/// Found by the `activation_request` fuzz target: the limit used to count the armor, so a request within about
+/// 340 bytes of it was accepted bare and refused armored.
+#[test]
+fn a_request_at_the_limit_is_accepted_in_either_form() {
+    let compact = format!("{}.b.c", "a".repeat(MAX_REQUEST_BYTES - 4));
+    let signed = SignedActivationRequest::parse(&compact).unwrap();
+    assert!(signed.armored().len() > MAX_REQUEST_BYTES);
+    assert_eq!(SignedActivationRequest::parse(&signed.armored()).unwrap(), signed);
+    let over = format!("a{compact}");
+    let armored = format!("-----BEGIN {ARMOR_LABEL}-----\n{over}\n-----END {ARMOR_LABEL}-----\n");
+    for text in [over.as_str(), armored.as_str()] {
+        assert_eq!(
+            SignedActivationRequest::parse(text).unwrap_err().code(),
+            "activation_request_too_large"
+        );
+    }
+}
+
 #[test]
 fn oversized_wrong_armor_and_wrong_shape_are_refused_before_decoding() {
     let huge = "a".repeat(MAX_REQUEST_BYTES + 1);
     assert_eq!(
         SignedActivationRequest::parse(&huge).unwrap_err().code(),
+        "activation_request_too_large"
+    );
+    // The limit counts the request, not the whitespace around it; the text as received has its own, larger cap.
+    let spaced = format!("a.b.c{}", " ".repeat(MAX_REQUEST_BYTES));
+    assert_eq!(SignedActivationRequest::parse(&spaced).unwrap().compact(), "a.b.c");
+    let flood = format!("a.b.c{}", " ".repeat(MAX_TEXT_BYTES));
+    assert_eq!(
+        SignedActivationRequest::parse(&flood).unwrap_err().code(),
         "activation_request_too_large"
     );
     let license = "-----BEGIN LICENSE-----\nabc.def.ghi\n-----END LICENSE-----\n";

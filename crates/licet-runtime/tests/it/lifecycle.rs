@@ -41,6 +41,35 @@ async fn install_swaps_the_snapshot_at_once() {
     assert_eq!((rec.actor.as_str(), rec.sequence), ("owner", Some(1)));
 }
 
+/// Regression: sequence marks were kept per customer, so renewing a customer's org license made its instance
+/// license (same customer, lower sequence) look rolled back, and an org's first license below the instance's
+/// sequence was refused.
+#[tokio::test]
+async fn one_customers_instance_and_org_licenses_keep_their_own_sequences() {
+    let w = World::new().await;
+    let rt = w.runtime().await;
+    let eu = Scope::org("eu").unwrap();
+    let install = |days, seq, scope: &Scope| {
+        let (rt, token, scope) = (&rt, w.token(days, seq), scope.clone());
+        async move { rt.install(token.as_bytes(), "owner", None, scope).await }
+    };
+    install(365, 3, &Scope::Instance).await.unwrap();
+    install(365, 1, &eu).await.unwrap();
+    install(365, 9, &eu).await.unwrap();
+    install(365, 4, &Scope::Instance).await.unwrap();
+    assert_eq!(install(365, 8, &eu).await.unwrap_err().code(), "license_rolled_back");
+    assert_eq!(install(365, 2, &Scope::Instance).await.unwrap_err().code(), "license_rolled_back");
+
+    let seq = |s: &licet_core::Status| (s.state, s.license.as_ref().map(|l| l.sequence));
+    // The same after a restart, when every mark is read back from the store.
+    for rt in [rt.clone(), w.runtime().await] {
+        rt.reload().await.unwrap();
+        let snap = rt.snapshot();
+        assert_eq!(seq(&snap.instance.status), (State::Active, Some(4)));
+        assert_eq!(seq(&snap.orgs["eu"].status), (State::Active, Some(9)));
+    }
+}
+
 #[tokio::test]
 async fn rollback_and_invalid_licenses_are_refused_and_the_current_kept() {
     let w = World::new().await;

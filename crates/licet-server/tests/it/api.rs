@@ -156,7 +156,12 @@ async fn bad_requests_never_change_the_license() {
     let o = s.with_token(Some(&owner));
     let before = fingerprint(&s).await;
     let big = "x".repeat(300 * 1024);
+    // Strict JSON, as for claims: an array is not `{license}`, and a repeated member is refused, not "last wins".
+    let array = format!("[\"{LIC3}\", \"because\"]");
+    let repeated = format!("{{\"license\": \"x\", \"license\": \"{LIC3}\"}}");
     let texts = [
+        ("application/json", array.as_str(), 400, "malformed_request"),
+        ("application/json", repeated.as_str(), 400, "malformed_request"),
         ("text/plain", big.as_str(), 413, "payload_too_large"),
         ("image/png", LIC3, 415, "unsupported_media_type"),
         ("application/json", "{\"licence\":1}", 400, "malformed_request"),

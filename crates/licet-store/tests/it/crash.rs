@@ -168,8 +168,11 @@ async fn check_consistent(store: &SqliteStore, attempted: i64) -> usize {
             assert_eq!(scope_for(n), scope);
         }
     }
-    let max_seq = history.iter().filter_map(|r| r.sequence).max();
-    assert_eq!(store.high_water_marks(Some("cust")).await.unwrap().sequence, max_seq);
+    for scope in [Scope::Instance, scope_for(1), scope_for(2)] {
+        let max_seq = history.iter().filter(|r| r.scope == scope).filter_map(|r| r.sequence).max();
+        let marks = store.high_water_marks(Some(("cust", &scope))).await.unwrap();
+        assert_eq!(marks.sequence, max_seq, "{scope}");
+    }
     let latest = history.iter().map(|r| r.installed_at).max();
     assert_eq!(store.high_water_marks(None).await.unwrap().latest_seen, latest);
     history.len() - 2

@@ -10,6 +10,7 @@ mod crash;
 mod harness;
 mod replicas;
 mod suite;
+mod upgrade;
 
 macro_rules! suite_on {
     ($backend:ident, $harness:expr, [$($name:ident),* $(,)?]) => {
@@ -41,6 +42,7 @@ both_backends!(
     scopes_are_independent,
     clear_marks_history,
     sequence_never_goes_back,
+    sequence_marks_are_per_scope,
     observed_time_is_monotonic,
     audit_pages_and_verifies,
     audit_detects_edit,

@@ -206,24 +206,61 @@ pub async fn sequence_never_goes_back(h: &Harness) {
     s.install_license(license(Scope::Instance, "tok-5b", "cust", 5, 300))
         .await
         .unwrap();
-    s.install_license(license(Scope::org("o").unwrap(), "tok-x", "other", 1, 300))
+    let org = Scope::org("o").unwrap();
+    s.install_license(license(org.clone(), "tok-x", "other", 1, 300))
         .await
         .unwrap();
-    let marks = s.high_water_marks(Some("cust")).await.unwrap();
+    let instance = Some(("cust", &Scope::Instance));
+    let marks = s.high_water_marks(instance).await.unwrap();
     assert_eq!(marks.sequence, Some(5));
     assert_eq!(marks.latest_seen, Some(UnixTime(300)));
-    assert_eq!(s.high_water_marks(Some("other")).await.unwrap().sequence, Some(1));
-    assert_eq!(s.high_water_marks(Some("nobody")).await.unwrap().sequence, None);
+    assert_eq!(s.high_water_marks(Some(("other", &org))).await.unwrap().sequence, Some(1));
+    assert_eq!(s.high_water_marks(Some(("other", &Scope::Instance))).await.unwrap().sequence, None);
+    assert_eq!(s.high_water_marks(Some(("nobody", &org))).await.unwrap().sequence, None);
     s.install_license(license(Scope::Instance, "tok-9", "cust", 9, 250))
         .await
         .unwrap();
-    let marks = s.high_water_marks(Some("cust")).await.unwrap();
+    let marks = s.high_water_marks(instance).await.unwrap();
     assert_eq!(marks.sequence, Some(9));
     assert_eq!(
         marks.latest_seen,
         Some(UnixTime(300)),
         "an earlier install time does not lower the mark"
     );
+}
+
+/// One customer's org license and instance license are renewed on their own schedules: each scope keeps its mark.
+pub async fn sequence_marks_are_per_scope(h: &Harness) {
+    let s = &h.store;
+    let (north, south) = (Scope::org("north").unwrap(), Scope::org("south").unwrap());
+    s.install_license(license(Scope::Instance, "inst-3", "cust", 3, 100))
+        .await
+        .unwrap();
+    s.install_license(license(north.clone(), "north-7", "cust", 7, 110))
+        .await
+        .unwrap();
+    // Renewing the instance license to 4 (below the org's 7) and giving another org its first license at 1 are
+    // not rollbacks.
+    s.install_license(license(Scope::Instance, "inst-4", "cust", 4, 120))
+        .await
+        .unwrap();
+    s.install_license(license(south.clone(), "south-1", "cust", 1, 130))
+        .await
+        .unwrap();
+    let err = s
+        .install_license(license(north.clone(), "north-6", "cust", 6, 140))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::SequenceRolledBack { scope, offered: 6, stored: 7, .. } if *scope == north),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("org:north"), "{err}");
+    let mark = |scope: Scope| async move { s.high_water_marks(Some(("cust", &scope))).await.unwrap().sequence };
+    assert_eq!(mark(Scope::Instance).await, Some(4));
+    assert_eq!(mark(north.clone()).await, Some(7));
+    assert_eq!(mark(south).await, Some(1));
+    assert_eq!(s.current_license(&north).await.unwrap().unwrap().token, "north-7");
 }
 
 pub async fn observed_time_is_monotonic(h: &Harness) {

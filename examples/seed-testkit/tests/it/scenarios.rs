@@ -1,7 +1,9 @@
 //! Every row of `seed_testkit::scenarios`, checked against licet-core, plus the per-seed rules that are not about
 //! time (named orgs, rollback, bindings, free tier, per-org precedence).
 
-use licet_core::{evaluate_org, Context, Effect, HighWater, LicenseInput, Limit, Reason, State, Status};
+use licet_core::{
+    evaluate_org, Context, Effect, HighWater, LicenseInput, Limit, Reason, SequenceKey, State, Status,
+};
 use seed_testkit::scenarios::{self, TERM_DAYS};
 use seed_testkit::translate::honeyframe::HoneyframeLicense;
 use seed_testkit::translate::liberty::{LibertyLicense, LICENSED_CONNECTORS};
@@ -273,7 +275,7 @@ fn nivq_editions_rollback_clock_and_bindings() {
     let seen = Context {
         high_water: HighWater {
             last_seen: Some(day(10)),
-            sequences: [("acme".to_owned(), 2)].into(),
+            sequences: [(SequenceKey::instance("acme"), 2)].into(),
         },
         ..Default::default()
     };
