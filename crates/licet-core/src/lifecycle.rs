@@ -26,7 +26,6 @@
 
 use std::collections::BTreeMap;
 
-
 use crate::binding::{self, Install};
 use crate::claims::{Claims, OrgEntitlement};
 use crate::entitlement::{Entitlements, FeatureSet, NameSet, OrgRule};

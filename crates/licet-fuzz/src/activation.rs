@@ -31,7 +31,11 @@ pub fn activation_request(data: &[u8]) {
     let compact = signed.compact();
     assert!(!compact.contains(char::is_whitespace), "compact form keeps whitespace");
     assert_eq!(compact.split('.').count(), 3);
-    assert!(compact.len() <= MAX_REQUEST_BYTES, "accepted a {}-byte request", compact.len());
+    assert!(
+        compact.len() <= MAX_REQUEST_BYTES,
+        "accepted a {}-byte request",
+        compact.len()
+    );
     // The limit counts the request, not its armor: both forms of anything accepted parse back (this target once
     // found a request accepted bare and refused armored; the input is in fuzz/regressions/).
     reparses_to(&signed.armored(), &signed, "armored");

@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{Method, Request, StatusCode};
-use licet_core::{Effect, Reason, State};
+use licet_core::{Effect, Reason, State, Status};
 use pin_project_lite::pin_project;
 
 use crate::runtime::Runtime;
@@ -109,16 +109,25 @@ impl Gate {
             }
         }
         let status = &snap.scope(org).status;
+        if let Some(reason) = access_denied(status) {
+            return Decision::Deny(reason);
+        }
         match status.entitlements.effect {
-            Effect::Locked => Decision::Deny(match status.state {
-                State::Invalid => Reason::LicenseInvalid,
-                State::Expired | State::Grace => Reason::LicenseExpired,
-                _ => Reason::LicenseLocked,
-            }),
             Effect::ReadOnly if !is_safe(method) => Decision::Deny(Reason::LicenseReadOnly),
             _ => Decision::Allow,
         }
     }
+}
+
+/// Why a product under `status` serves nothing beyond its allowlist, or `None` when it serves: the one mapping of
+/// a locked state to the code clients see (`license_invalid`, `license_expired`, `license_locked`).
+#[inline]
+pub fn access_denied(status: &Status) -> Option<Reason> {
+    (status.entitlements.effect == Effect::Locked).then_some(match status.state {
+        State::Invalid => Reason::LicenseInvalid,
+        State::Expired | State::Grace => Reason::LicenseExpired,
+        _ => Reason::LicenseLocked,
+    })
 }
 
 #[inline]

@@ -22,7 +22,7 @@ pub mod testkit;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::Error;
-pub use gate::{Decision, Gate, GateConfig, GateLayer, GateService, OrgExtractor, RequestLicense};
+pub use gate::{access_denied, Decision, Gate, GateConfig, GateLayer, GateService, OrgExtractor, RequestLicense};
 pub use guard::{Feature, GuardError, LicenseGuard, RequireFeature};
 pub use registry::{Module, ModuleDecision, ModuleRegistry, SkipReason};
 pub use renewal::{RefreshOutcome, RenewalConfig};

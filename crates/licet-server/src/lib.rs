@@ -31,8 +31,8 @@ pub use routes::ops::OPENAPI;
 pub use runtime_service::RuntimeService;
 pub use serve::{serve, shutdown_signal};
 pub use service::{
-    ActivationFile, Actor, AuditEntry, CustomerView, Identity, LicenseService, LimitView, NewToken, OrgView,
-    ReasonView, RefreshView, Role, Scope, ServiceError, StatusView, TokenInfo,
+    ActivationFile, Actor, AuditEntry, CheckQuery, CheckView, CustomerView, Identity, LicenseService, LimitView,
+    NewToken, OrgView, ReasonView, RefreshView, Role, Scope, ServiceError, StatusView, TokenInfo,
 };
 pub use state::{AppState, ServerOptions};
 pub use tokens_store::mint_token;

@@ -3,16 +3,16 @@
 //! This is what `licet serve` runs and what a product that embeds a [`licet_runtime::Runtime`] mounts.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use licet_core::{Alg, FileSigner, PrivateKey};
-use licet_runtime::{Error as RuntimeError, RefreshOutcome, Runtime};
+use licet_runtime::{access_denied, Error as RuntimeError, RefreshOutcome, Runtime, Snapshot};
 use licet_store::Store;
 
 use crate::accepts::{self, Way};
 use crate::service::{
-    ActivationFile, Actor, AuditEntry, Identity, LicenseService, NewToken, RefreshView, Role, Scope, ServiceError,
-    StatusView, TokenInfo,
+    ActivationFile, Actor, AuditEntry, CheckQuery, CheckView, Identity, LicenseService, NewToken, RefreshView, Role,
+    Scope, ServiceError, StatusView, TokenInfo,
 };
 use crate::tokens_store::{audit_rejection, internal, mint_token, store_err, store_scope, token_info};
 use crate::view::{org_from_status, ViewExtras};
@@ -147,20 +147,24 @@ impl RuntimeService {
         }
     }
 
-    async fn view(&self) -> Result<StatusView, ServiceError> {
+    /// The snapshot judged at about `now`. The runtime's timer re-evaluates when the state is due to change; the
+    /// API also does when that moment has passed, when the clock went back, or once a minute (cheap: no signature
+    /// work), so that what it answers holds even without background tasks.
+    async fn fresh_snapshot(&self) -> Result<Arc<Snapshot>, ServiceError> {
         let now = self.runtime.clock().now();
-        // The runtime's timer re-evaluates when the state is due to change; the API also does when that moment has
-        // passed, when the clock went back, or once a minute (cheap: no signature work), so that what the page shows
-        // is judged at about this `now` even without background tasks.
         let snap = self.runtime.snapshot_full();
         let stale = snap.next_change.is_some_and(|t| now >= t)
             || now < snap.evaluated_at
             || now.seconds().saturating_sub(snap.evaluated_at.seconds()) >= REEVALUATE_AFTER_SECONDS;
-        let snap = if stale {
-            self.runtime.reevaluate().await.map_err(runtime_err)?
+        if stale {
+            self.runtime.reevaluate().await.map_err(runtime_err)
         } else {
-            snap
-        };
+            Ok(snap)
+        }
+    }
+
+    async fn view(&self) -> Result<StatusView, ServiceError> {
+        let snap = self.fresh_snapshot().await?;
         let facts = self.facts().await?;
         let mut status = snap.instance.status.clone();
         for id in &facts.own {
@@ -341,6 +345,50 @@ impl LicenseService for RuntimeService {
             }
             _ => Ok(None),
         }
+    }
+
+    async fn check(&self, q: CheckQuery) -> Result<CheckView, ServiceError> {
+        let snap = self.fresh_snapshot().await?;
+        let status = &snap.scope(q.org.as_deref()).status;
+        let ent = &status.entitlements;
+        // The order of a request through the gate and then the handler's guards: access, writes, then what the
+        // action needs.
+        let denied = match access_denied(status) {
+            Some(reason) => Some((reason, serde_json::Map::new())),
+            None => {
+                let checks = [
+                    q.write.then(|| ent.guard_write()),
+                    q.module.as_deref().map(|m| ent.check_module(m)),
+                    q.feature.as_deref().map(|f| ent.check_feature(f)),
+                    q.quota.as_deref().zip(q.current).map(|(k, n)| ent.check_quota(k, n)),
+                ];
+                checks.into_iter().flatten().find_map(Result::err).map(|d| {
+                    let mut details = match serde_json::to_value(&d) {
+                        Ok(serde_json::Value::Object(m)) => m,
+                        _ => serde_json::Map::new(),
+                    };
+                    details.remove("code");
+                    (d.reason(), details)
+                })
+            }
+        };
+        let (code, message, details) = match denied {
+            Some((reason, details)) => (
+                Some(reason.code().to_owned()),
+                Some(reason.sentence().to_owned()),
+                details,
+            ),
+            None => (None, None, serde_json::Map::new()),
+        };
+        Ok(CheckView {
+            allowed: code.is_none(),
+            state: status.state.code().to_owned(),
+            effect: status.effect().code().to_owned(),
+            org: status.org.clone(),
+            code,
+            message,
+            details,
+        })
     }
 
     async fn has_owner(&self) -> Result<bool, ServiceError> {

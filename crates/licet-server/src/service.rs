@@ -178,6 +178,42 @@ pub struct AuditEntry {
     pub outcome: String,
 }
 
+/// What `GET /v1/license/check` is asked: may the product do this now? Every part is optional; the answer covers
+/// all that are given. Unknown parameters are refused (a misspelt `feature` must not read as "nothing to check").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckQuery {
+    /// The org the action is for; its own status applies when it has one.
+    pub org: Option<String>,
+    pub feature: Option<String>,
+    /// A licensed module (product, connector, app) by key.
+    pub module: Option<String>,
+    /// A quota kind (`users`, `tenants`, …) to create one more of, with `current`, how many exist now.
+    pub quota: Option<String>,
+    pub current: Option<u64>,
+    /// The action changes state (refused when read-only or locked).
+    #[serde(default)]
+    pub write: bool,
+}
+
+/// The answer to a [`CheckQuery`]: 200 when allowed, 403 with the same `code` and `message` the product's own
+/// gate and guards would answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckView {
+    pub allowed: bool,
+    pub state: String,
+    pub effect: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// What was refused: `feature`, `module`, or `kind`, `limit` and `current` for a quota.
+    #[serde(flatten)]
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A signed activation request, ready to download.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ActivationFile {
@@ -243,4 +279,12 @@ pub trait LicenseService: Send + Sync + 'static {
     /// The token whose secret this is, if any and not revoked.
     async fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>, ServiceError>;
     async fn has_owner(&self) -> Result<bool, ServiceError>;
+    /// The decision a product's gate and guards would make (`GET /v1/license/check`), for products that ask a
+    /// license server instead of embedding the runtime. Services that cannot decide answer `Unavailable`.
+    async fn check(&self, query: CheckQuery) -> Result<CheckView, ServiceError> {
+        let _ = query;
+        Err(ServiceError::Unavailable(
+            "This license service does not answer checks".into(),
+        ))
+    }
 }

@@ -35,7 +35,8 @@ struct JsonUpload {
 /// no repeated member), then an object. A derived struct alone would skip unknown members without checking them
 /// and would also read `["<license>", "<reason>"]`; both were found by the `upload_body` fuzz target.
 fn json_upload(bytes: &[u8]) -> ApiResult<JsonUpload> {
-    let not_upload = |e: &dyn std::fmt::Display| ApiError::BadRequest(format!("the JSON body is not {{\"license\": …}}: {e}"));
+    let not_upload =
+        |e: &dyn std::fmt::Display| ApiError::BadRequest(format!("the JSON body is not {{\"license\": …}}: {e}"));
     let object = licet_core::json::parse_strict_object(bytes).map_err(|e| not_upload(&e))?;
     JsonUpload::deserialize(serde_json::Value::Object(object)).map_err(|e| not_upload(&e))
 }

@@ -224,11 +224,7 @@ fn older_sequence_is_a_rollback_and_high_water_advances() {
     assert_eq!(hw.last_seen, Some(UnixTime(T0)));
 
     // Another customer's mark does not apply; equal sequence is the same license again.
-    ctx.high_water.sequences = [
-        (SequenceKey::instance("other"), 99),
-        (SequenceKey::instance("acme"), 5),
-    ]
-    .into();
+    ctx.high_water.sequences = [(SequenceKey::instance("other"), 99), (SequenceKey::instance("acme"), 5)].into();
     let s = eval(&profiles::NIVQ, &ctx, &lic, T0);
     assert_eq!(s.state, State::Active);
     let mut c = claims(None, Some(T0 + 100 * DAY));
@@ -260,19 +256,46 @@ fn instance_and_org_licenses_of_one_customer_keep_their_own_sequence_marks() {
     let mut ctx = Context::default();
     let inst = eval(policy, &ctx, &instance, T0);
     ctx.high_water = ctx.high_water.advance(Some(&instance), &inst, UnixTime(T0));
-    let own = evaluate_org(policy, &ctx, &inst, "north", LicenseInput::Verified(&org_renewed), UnixTime(T0));
+    let own = evaluate_org(
+        policy,
+        &ctx,
+        &inst,
+        "north",
+        LicenseInput::Verified(&org_renewed),
+        UnixTime(T0),
+    );
     assert_eq!(own.state, State::Active);
     ctx.high_water = ctx.high_water.advance(Some(&org_renewed), &own, UnixTime(T0));
-    assert_eq!(ctx.high_water.sequences.get(&SequenceKey::org("acme", "north")), Some(&9));
+    assert_eq!(
+        ctx.high_water.sequences.get(&SequenceKey::org("acme", "north")),
+        Some(&9)
+    );
     assert_eq!(ctx.high_water.sequences.get(&SequenceKey::instance("acme")), Some(&5));
 
     // The org's renewal to 9 says nothing about the instance license at 5, nor about another org's license.
     assert_eq!(eval(policy, &ctx, &instance, T0).state, State::Active);
-    let south = evaluate_org(policy, &ctx, &inst, "south", LicenseInput::Verified(&at(3)), UnixTime(T0));
+    let south = evaluate_org(
+        policy,
+        &ctx,
+        &inst,
+        "south",
+        LicenseInput::Verified(&at(3)),
+        UnixTime(T0),
+    );
     assert_eq!(south.state, State::Active);
     // Within its own scope an older org license is a rollback.
-    let back = evaluate_org(policy, &ctx, &inst, "north", LicenseInput::Verified(&at(8)), UnixTime(T0));
-    assert_eq!((back.state, back.reason), (State::Invalid, Some(Reason::LicenseRolledBack)));
+    let back = evaluate_org(
+        policy,
+        &ctx,
+        &inst,
+        "north",
+        LicenseInput::Verified(&at(8)),
+        UnixTime(T0),
+    );
+    assert_eq!(
+        (back.state, back.reason),
+        (State::Invalid, Some(Reason::LicenseRolledBack))
+    );
 }
 
 #[test]

@@ -6,8 +6,8 @@ use base64::Engine;
 use licet_core::issue::{sign_payload, sign_raw};
 use licet_core::profiles::LIBERTY;
 use licet_core::{
-    evaluate, issue, json, Alg, Context, Encoding, FileSigner, HighWater, LicenseInput, PrivateKey, Reason, SequenceKey, State,
-    UnixTime, VerifiedLicense, Verifier,
+    evaluate, issue, json, Alg, Context, Encoding, FileSigner, HighWater, LicenseInput, PrivateKey, Reason,
+    SequenceKey, State, UnixTime, VerifiedLicense, Verifier,
 };
 use serde_json::{json, Value};
 
@@ -389,7 +389,10 @@ fn replay_of_an_older_license() {
     let status = evaluate(&LIBERTY, &ctx, LicenseInput::Verified(&newer), NOW);
     assert_eq!(status.state, State::Active);
     ctx.high_water = ctx.high_water.advance(Some(&newer), &status, NOW);
-    assert_eq!(ctx.high_water.sequences.get(&SequenceKey::instance("cus_8f2a")), Some(&8));
+    assert_eq!(
+        ctx.high_water.sequences.get(&SequenceKey::instance("cus_8f2a")),
+        Some(&8)
+    );
     // The older license is genuine and unexpired, and still refused.
     assert_eq!(
         judge(&ctx, &older, NOW),

@@ -58,7 +58,10 @@ async fn one_customers_instance_and_org_licenses_keep_their_own_sequences() {
     install(365, 9, &eu).await.unwrap();
     install(365, 4, &Scope::Instance).await.unwrap();
     assert_eq!(install(365, 8, &eu).await.unwrap_err().code(), "license_rolled_back");
-    assert_eq!(install(365, 2, &Scope::Instance).await.unwrap_err().code(), "license_rolled_back");
+    assert_eq!(
+        install(365, 2, &Scope::Instance).await.unwrap_err().code(),
+        "license_rolled_back"
+    );
 
     let seq = |s: &licet_core::Status| (s.state, s.license.as_ref().map(|l| l.sequence));
     // The same after a restart, when every mark is read back from the store.

@@ -6,6 +6,7 @@
 mod api;
 mod api_ops;
 mod browser;
+mod check;
 mod local;
 mod openapi;
 mod org_refresh;

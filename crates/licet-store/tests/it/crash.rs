@@ -169,7 +169,11 @@ async fn check_consistent(store: &SqliteStore, attempted: i64) -> usize {
         }
     }
     for scope in [Scope::Instance, scope_for(1), scope_for(2)] {
-        let max_seq = history.iter().filter(|r| r.scope == scope).filter_map(|r| r.sequence).max();
+        let max_seq = history
+            .iter()
+            .filter(|r| r.scope == scope)
+            .filter_map(|r| r.sequence)
+            .max();
         let marks = store.high_water_marks(Some(("cust", &scope))).await.unwrap();
         assert_eq!(marks.sequence, max_seq, "{scope}");
     }

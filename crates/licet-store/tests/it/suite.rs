@@ -214,8 +214,17 @@ pub async fn sequence_never_goes_back(h: &Harness) {
     let marks = s.high_water_marks(instance).await.unwrap();
     assert_eq!(marks.sequence, Some(5));
     assert_eq!(marks.latest_seen, Some(UnixTime(300)));
-    assert_eq!(s.high_water_marks(Some(("other", &org))).await.unwrap().sequence, Some(1));
-    assert_eq!(s.high_water_marks(Some(("other", &Scope::Instance))).await.unwrap().sequence, None);
+    assert_eq!(
+        s.high_water_marks(Some(("other", &org))).await.unwrap().sequence,
+        Some(1)
+    );
+    assert_eq!(
+        s.high_water_marks(Some(("other", &Scope::Instance)))
+            .await
+            .unwrap()
+            .sequence,
+        None
+    );
     assert_eq!(s.high_water_marks(Some(("nobody", &org))).await.unwrap().sequence, None);
     s.install_license(license(Scope::Instance, "tok-9", "cust", 9, 250))
         .await

@@ -50,7 +50,11 @@ async fn sequence_marks_per_scope_are_rebuilt_from_history() {
         let store = &store;
         async move { store.high_water_marks(Some(("cust", &scope))).await.unwrap().sequence }
     };
-    assert_eq!(mark(Scope::Instance).await, Some(3), "the org's 7 no longer bars the instance");
+    assert_eq!(
+        mark(Scope::Instance).await,
+        Some(3),
+        "the org's 7 no longer bars the instance"
+    );
     assert_eq!(mark(Scope::org("north").unwrap()).await, Some(7));
     assert_eq!(mark(Scope::org("south").unwrap()).await, None);
 }

@@ -1,9 +1,7 @@
 //! Every row of `seed_testkit::scenarios`, checked against licet-core, plus the per-seed rules that are not about
 //! time (named orgs, rollback, bindings, free tier, per-org precedence).
 
-use licet_core::{
-    evaluate_org, Context, Effect, HighWater, LicenseInput, Limit, Reason, SequenceKey, State, Status,
-};
+use licet_core::{evaluate_org, Context, Effect, HighWater, LicenseInput, Limit, Reason, SequenceKey, State, Status};
 use seed_testkit::scenarios::{self, TERM_DAYS};
 use seed_testkit::translate::honeyframe::HoneyframeLicense;
 use seed_testkit::translate::liberty::{LibertyLicense, LICENSED_CONNECTORS};
