@@ -50,6 +50,9 @@ pub struct ServeConfig {
     pub open_reads: bool,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Longest wait, in seconds, for a database connection before a change answers `503 store_unavailable` (the
+    /// status is served meanwhile); `None` for the store's default (5 s PostgreSQL, 15 s SQLite).
+    pub store_timeout_secs: Option<u64>,
 }
 
 impl Default for ServeConfig {
@@ -65,6 +68,7 @@ impl Default for ServeConfig {
             license_file: None,
             open_reads: true,
             body_limit: ServerOptions::DEFAULT_BODY_LIMIT,
+            store_timeout_secs: None,
         }
     }
 }
@@ -93,6 +97,18 @@ fn substitute_value(v: &mut toml::Value, env: &dyn Fn(&str) -> Option<String>) -
         _ => {}
     }
     Ok(())
+}
+
+/// `value` of `var` as a `T`, or an error naming both.
+fn parse_var<T: std::str::FromStr>(var: &'static str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| ConfigError::Env {
+        var,
+        value: value.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 fn parse_bool(var: &'static str, value: &str) -> Result<bool, ConfigError> {
@@ -138,14 +154,11 @@ impl ServeConfig {
     }
 
     /// `LICET_LISTEN`, `LICET_DATA_DIR`, `LICET_DATABASE_URL`, `LICET_PROFILE`, `LICET_TRUST` (comma-separated),
-    /// `LICET_ISSUER`, `LICET_AUDIENCE`, `LICET_LICENSE_FILE`, `LICET_OPEN_READS`, `LICET_BODY_LIMIT`.
+    /// `LICET_ISSUER`, `LICET_AUDIENCE`, `LICET_LICENSE_FILE`, `LICET_OPEN_READS`, `LICET_BODY_LIMIT`,
+    /// `LICET_STORE_TIMEOUT_SECS`.
     pub fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = env("LICET_LISTEN") {
-            self.listen = v.parse().map_err(|e: std::net::AddrParseError| ConfigError::Env {
-                var: "LICET_LISTEN",
-                value: v.clone(),
-                message: e.to_string(),
-            })?;
+            self.listen = parse_var("LICET_LISTEN", &v)?;
         }
         if let Some(v) = env("LICET_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
@@ -176,13 +189,22 @@ impl ServeConfig {
             self.open_reads = parse_bool("LICET_OPEN_READS", &v)?;
         }
         if let Some(v) = env("LICET_BODY_LIMIT") {
-            self.body_limit = v.parse().map_err(|e: std::num::ParseIntError| ConfigError::Env {
-                var: "LICET_BODY_LIMIT",
-                value: v.clone(),
-                message: e.to_string(),
-            })?;
+            self.body_limit = parse_var("LICET_BODY_LIMIT", &v)?;
+        }
+        if let Some(v) = env("LICET_STORE_TIMEOUT_SECS") {
+            self.store_timeout_secs = Some(parse_var("LICET_STORE_TIMEOUT_SECS", &v)?);
         }
         Ok(())
+    }
+
+    /// How the store is opened: the acquire timeout, if one is set. Zero would fail every operation at once, so
+    /// it is refused rather than taken literally.
+    pub fn store_options(&self) -> Result<licet_store::StoreOptions, String> {
+        match self.store_timeout_secs {
+            None => Ok(licet_store::StoreOptions::default()),
+            Some(0) => Err("store_timeout_secs must be at least 1 second".to_owned()),
+            Some(s) => Ok(licet_store::StoreOptions::default().acquire_timeout(std::time::Duration::from_secs(s))),
+        }
     }
 
     pub fn server_options(&self) -> ServerOptions {

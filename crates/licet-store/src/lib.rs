@@ -19,7 +19,7 @@ pub use audit::{ChainBreak, ChainProblem, GENESIS_HASH};
 pub use connect::StoreOptions;
 pub use error::{Result, StoreError};
 pub use event::StoreEvent;
-pub use open::{open, open_in_data_dir, open_with_options, DATA_DIR_DB};
+pub use open::{open, open_in_data_dir, open_in_data_dir_with_options, open_with_options, DATA_DIR_DB};
 pub use postgres::PgStore;
 pub use records::{
     fingerprint, ApiToken, AuditEntry, Change, HighWaterMarks, Installation, Installed, LicenseRecord, NewApiToken,

@@ -37,8 +37,14 @@ pub async fn open_with_options(location: &str, settings: &StoreOptions) -> Resul
 
 /// Opens (creating both if needed) `dir/licet.db`.
 pub async fn open_in_data_dir(dir: &Path) -> Result<Arc<dyn Store>> {
+    open_in_data_dir_with_options(dir, &StoreOptions::default()).await
+}
+
+/// [`open_in_data_dir`] with pool settings.
+pub async fn open_in_data_dir_with_options(dir: &Path, settings: &StoreOptions) -> Result<Arc<dyn Store>> {
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
-    Ok(Arc::new(SqliteStore::open(&dir.join(DATA_DIR_DB)).await?))
+    let opts = sqlite_file(&dir.join(DATA_DIR_DB));
+    Ok(Arc::new(SqliteStore::open_with_options(opts, settings).await?))
 }

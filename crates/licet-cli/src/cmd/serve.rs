@@ -82,12 +82,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 pub(crate) async fn open_store(
     database_url: Option<&str>,
     data_dir: &std::path::Path,
+    options: &licet_store::StoreOptions,
 ) -> anyhow::Result<Arc<dyn licet_store::Store>> {
     match database_url {
-        Some(url) => Ok(licet_store::open(url).await?),
+        Some(url) => Ok(licet_store::open_with_options(url, options).await?),
         None => {
             std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-            Ok(licet_store::open_in_data_dir(data_dir).await?)
+            Ok(licet_store::open_in_data_dir_with_options(data_dir, options).await?)
         }
     }
 }
@@ -109,7 +110,8 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     };
     let keyring = super::verify::load_trust(&config.trust, None)?;
     let verifier = Verifier::new(keyring, issuer, audience);
-    let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
+    let store_options = config.store_options().map_err(anyhow::Error::msg)?;
+    let store = open_store(config.database_url.as_deref(), &config.data_dir, &store_options).await?;
     let mut builder =
         licet_runtime::Runtime::builder(policy.clone(), verifier, store).clock(Arc::new(licet_runtime::SystemClock));
     if let Some(path) = &config.license_file {

@@ -44,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Command::Create(a) = args.command;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let store = super::serve::open_store(a.database_url.as_deref(), &a.data_dir).await?;
+        let store = super::serve::open_store(a.database_url.as_deref(), &a.data_dir, &Default::default()).await?;
         let now = crate::clock::now();
         let token = licet_server::mint_token(store.as_ref(), a.name.trim(), a.role, now).await?;
         let change = licet_store::Change::new("cli", now).with_reason(format!(

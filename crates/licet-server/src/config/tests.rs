@@ -101,3 +101,20 @@ fn env_list_and_flags() {
     assert!(!c.server_options().open_reads);
     assert_eq!(c.server_options().body_limit, 1024);
 }
+
+#[test]
+fn store_timeout_from_file_or_env_and_zero_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("licet.toml");
+    std::fs::write(&path, "store_timeout_secs = 2\n").unwrap();
+    let c = ServeConfig::load(Some(&path), &env_of(&[])).unwrap();
+    let opts = c.store_options().unwrap();
+    assert_eq!(opts.acquire_timeout, Some(std::time::Duration::from_secs(2)));
+    assert_eq!(ServeConfig::default().store_options().unwrap().acquire_timeout, None);
+    let c = ServeConfig::load(Some(&path), &env_of(&[("LICET_STORE_TIMEOUT_SECS", "9")])).unwrap();
+    assert_eq!(c.store_timeout_secs, Some(9), "env beats file");
+    let zero = ServeConfig::load(None, &env_of(&[("LICET_STORE_TIMEOUT_SECS", "0")])).unwrap();
+    assert!(zero.store_options().unwrap_err().contains("at least 1"));
+    let err = ServeConfig::load(None, &env_of(&[("LICET_STORE_TIMEOUT_SECS", "soon")])).unwrap_err();
+    assert!(err.to_string().contains("LICET_STORE_TIMEOUT_SECS"), "{err}");
+}
