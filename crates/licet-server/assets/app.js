@@ -139,7 +139,6 @@ function renderStatus(s) {
       button.type = "button";
       button.textContent = "Renew now";
       button.dataset.testid = "org-refresh";
-      button.setAttribute("data-testid", "org-refresh");
       button.addEventListener("click", () =>
         simple("POST", "/orgs/" + encodeURIComponent(o.id) + "/refresh", "Organization " + o.id + " renewed from the vendor."));
       renewal.append(" ", button);

@@ -10,7 +10,7 @@ use licet_browser_test::{one_at_a_time, Browser};
 use serde_json::json;
 
 use licet_core::Encoding;
-use licet_server::testkit::{Local, TestServer, TestVendor, START};
+use licet_server::testkit::{json as json_of, owner_token, renewal_endpoint, Local, TestServer, TestVendor, START};
 
 #[tokio::test]
 async fn paste_a_license_and_the_badge_turns_active() {
@@ -110,6 +110,55 @@ async fn import_an_offline_file_with_a_reason_and_see_it_audited() {
     assert!(b.text("orgs").await.contains("engineering"));
 
     screenshot(&b, s.base.as_str()).await;
+    b.close().await;
+}
+
+/// An org with its own license renews from the page: "Renew now" in its row fetches from the org's renewal URL,
+/// and the row shows the new window and the attempt.
+#[tokio::test]
+async fn renew_one_orgs_own_license_from_its_row() {
+    let _one = one_at_a_time().await;
+    let Some(b) = Browser::start().await else { return };
+    let t = Local::start("justiam").await;
+    let s = &t.server;
+    let installed = json_of(s.install(&t.vendor.license("Hooli", 1, START)).await, 200).await;
+    let owner = s.with_token(Some(&owner_token(&installed)));
+    let (answer, url) = renewal_endpoint().await;
+    let own = |sequence, days| {
+        let claims = TestVendor::with_renewal(t.vendor.claims("Ops Co", sequence, START, days), &url);
+        t.vendor.sign(&claims, Encoding::Compact)
+    };
+    assert_eq!(owner.put_org("ops", &own(1, 30)).await.status(), 200);
+    *answer.lock().unwrap() = own(2, 365);
+
+    b.client.goto(&s.url("/settings/license")).await.unwrap();
+    // The page acts with the token kept for this tab, as after a first install.
+    b.client
+        .execute(
+            "sessionStorage.setItem('licet.token', arguments[0]); location.reload()",
+            vec![json!(owner.token.clone().unwrap())],
+        )
+        .await
+        .unwrap();
+    let row = "#orgs-body tr[data-org=ops]";
+    b.wait_for(&format!("{row} [data-testid=org-refresh]")).await;
+    let before = b.text_of(row).await;
+    assert!(before.contains("2025-07-15"), "30 days from START: {before}");
+    b.click(&format!("{row} [data-testid=org-refresh]")).await;
+    b.wait_for("[data-testid=notice]:not([hidden])").await;
+    assert!(
+        b.text("notice").await.contains("Organization ops renewed"),
+        "{}",
+        b.text("notice").await
+    );
+    for _ in 0..50 {
+        if b.text_of(row).await.contains("ok: renewed") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let text = b.text_of(row).await;
+    assert!(text.contains("ok: renewed") && text.contains("2026-06-15"), "{text}");
     b.close().await;
 }
 
