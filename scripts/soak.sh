@@ -121,6 +121,7 @@ echo "installs: $installs of about $((DURATION / INSTALL_EVERY + 1)) expected (o
   "(5xx: $install_5xx, other non-2xx: $install_other), last sequence $seq_no"
 echo "final state: $state; fingerprint matches last install: $([ "$fp" = "$last_fp" ] && echo yes || echo "NO ($fp != $last_fp)")"
 echo "server RSS (kB): first $rss_first, last $rss_last, max $rss_max over $rss_n samples"
+echo "server RSS (kB) once a minute: $(awk 'NR % 6 == 1 {printf "%s ", $1}' "$WORK/rss.txt")"
 
 fail=0
 [ "$wrk_5xx" = 0 ] && [ "$install_5xx" = 0 ] || { echo "FAIL: 5xx responses"; fail=1; }
