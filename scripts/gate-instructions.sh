@@ -38,7 +38,7 @@ instructions() { # $1 = path, $2 = requests; prints the server's total instructi
   local pid=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
   python3 "$WORK/client.py" "$1" "$2" "$PORT"
-  kill -INT "$pid"
+  kill -TERM "$pid"  # callgrind writes its counts when the program ends on SIGTERM
   wait "$pid" || true
   awk '/^summary:/ {print $2}' "$out"
 }

@@ -66,13 +66,16 @@ fn under(path: &str, prefix: &str) -> bool {
     }
 }
 
-/// The decision logic, shared by the layer and the benchmarks.
+/// The decision logic, shared by the layer and the benchmarks. Cloned once per request by axum's routing, so it
+/// is one `Arc`.
 #[derive(Clone)]
-pub struct Gate {
+pub struct Gate(Arc<GateInner>);
+
+struct GateInner {
     runtime: Runtime,
-    allow: Arc<[String]>,
+    allow: Vec<String>,
     /// Module route prefixes with the module's registry index.
-    module_routes: Arc<[(String, usize)]>,
+    module_routes: Vec<(String, usize)>,
     org: Option<OrgExtractor>,
 }
 
@@ -85,25 +88,25 @@ impl Gate {
             .enumerate()
             .flat_map(|(i, m)| m.route_prefixes.iter().map(move |p| (p.clone(), i)))
             .collect();
-        Gate {
+        Gate(Arc::new(GateInner {
             runtime,
-            allow: config.allow.into(),
+            allow: config.allow,
             module_routes,
             org: config.org,
-        }
+        }))
     }
 
     pub fn runtime(&self) -> &Runtime {
-        &self.runtime
+        &self.0.runtime
     }
 
     /// Decides one request against `snap`.
     #[inline]
     pub fn decide(&self, snap: &Snapshot, method: &Method, path: &str, org: Option<&str>) -> Decision {
-        if self.allow.iter().any(|p| under(path, p)) {
+        if self.0.allow.iter().any(|p| under(path, p)) {
             return Decision::Allow;
         }
-        for (prefix, index) in self.module_routes.iter() {
+        for (prefix, index) in self.0.module_routes.iter() {
             if under(path, prefix) && !snap.module_loaded(*index) {
                 return Decision::NotFound;
             }
@@ -205,20 +208,29 @@ where
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        let (mut parts, body) = req.into_parts();
-        let org = self.gate.org.as_ref().and_then(|f| f(&parts));
+        let gate = &self.gate.0;
+        // Only an org extractor needs the request's parts; splitting and rebuilding the request costs two moves of
+        // it on every call, so the common case reads method and path in place.
+        let (mut req, org) = match &gate.org {
+            Some(f) => {
+                let (parts, body) = req.into_parts();
+                let org = f(&parts);
+                (Request::from_parts(parts, body), org)
+            }
+            None => (req, None),
+        };
         let decision = {
-            let snap = self.gate.runtime.snapshot();
-            self.gate.decide(&snap, &parts.method, parts.uri.path(), org.as_deref())
+            let snap = gate.runtime.snapshot();
+            self.gate.decide(&snap, req.method(), req.uri().path(), org.as_deref())
         };
         match decision {
             Decision::Allow => {
-                parts.extensions.insert(RequestLicense {
-                    runtime: self.gate.runtime.clone(),
+                req.extensions_mut().insert(RequestLicense {
+                    runtime: gate.runtime.clone(),
                     org,
                 });
                 GateFuture::Inner {
-                    fut: self.inner.call(Request::from_parts(parts, body)),
+                    fut: self.inner.call(req),
                 }
             }
             Decision::NotFound => GateFuture::Ready {
