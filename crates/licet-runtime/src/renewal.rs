@@ -197,8 +197,10 @@ pub(crate) async fn refresh(inner: &Inner, scope: &Scope) -> Result<RefreshOutco
     let Some(url) = url else {
         return Ok(RefreshOutcome::NoRenewalUrl);
     };
-    let result = fetch_and_install(inner, &url, current.as_deref(), scope).await;
+    // The attempt is dated when it starts: a slow fetch that a clock move overtakes must not pass for a later
+    // attempt (it fetched what the vendor had before).
     let at = inner.clock.now();
+    let result = fetch_and_install(inner, &url, current.as_deref(), scope).await;
     let outcome = match &result {
         Ok(_) => Ok(()),
         Err(e) => Err(RenewalError {
