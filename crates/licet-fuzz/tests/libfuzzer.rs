@@ -8,7 +8,14 @@
 use std::path::Path;
 use std::process::Command;
 
-const TARGETS: &[&str] = &["token", "claims", "verify", "config", "activation_request", "upload_body"];
+const TARGETS: &[&str] = &[
+    "token",
+    "claims",
+    "verify",
+    "config",
+    "activation_request",
+    "upload_body",
+];
 
 /// libFuzzer's count of executions from its final statistics.
 fn executions(stderr: &str) -> Option<u64> {
