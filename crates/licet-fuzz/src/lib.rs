@@ -29,7 +29,7 @@ use licet_core::{Claims, Encoding, Jws, MAX_TOKEN_BYTES};
 /// A fuzz target body.
 pub type Target = fn(&[u8]);
 
-/// Every target by name, for the replay test.
+/// Every target by name (the names of fuzz/Cargo.toml's binaries), for the replay and libFuzzer tests.
 pub const TARGETS: [(&str, Target); 6] = [
     ("token", token),
     ("claims", claims),

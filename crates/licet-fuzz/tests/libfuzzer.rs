@@ -8,15 +8,6 @@
 use std::path::Path;
 use std::process::Command;
 
-const TARGETS: &[&str] = &[
-    "token",
-    "claims",
-    "verify",
-    "config",
-    "activation_request",
-    "upload_body",
-];
-
 /// libFuzzer's count of executions from its final statistics.
 fn executions(stderr: &str) -> Option<u64> {
     stderr
@@ -32,7 +23,7 @@ fn every_target_survives_a_short_libfuzzer_run() {
         return;
     };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/fuzz.sh");
-    for target in TARGETS {
+    for (target, _) in licet_fuzz::TARGETS {
         let out = Command::new(&script)
             .arg(target)
             .env("FUZZ_SECONDS", &seconds)

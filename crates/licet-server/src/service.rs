@@ -281,8 +281,7 @@ pub trait LicenseService: Send + Sync + 'static {
     async fn has_owner(&self) -> Result<bool, ServiceError>;
     /// The decision a product's gate and guards would make (`GET /v1/license/check`), for products that ask a
     /// license server instead of embedding the runtime. Services that cannot decide answer `Unavailable`.
-    async fn check(&self, query: CheckQuery) -> Result<CheckView, ServiceError> {
-        let _ = query;
+    async fn check(&self, _query: CheckQuery) -> Result<CheckView, ServiceError> {
         Err(ServiceError::Unavailable(
             "This license service does not answer checks".into(),
         ))

@@ -74,34 +74,16 @@ async fn import_an_offline_file_with_a_reason_and_see_it_audited() {
 
     b.client.goto(&s.url("/")).await.unwrap();
     b.wait_for("[data-testid=license-badge][data-state=missing]").await;
-    let input = b.client.find(Locator::Css("[data-testid=import-file]")).await.unwrap();
-    input.send_keys(&file.display().to_string()).await.unwrap();
+    b.type_into("[data-testid=import-file]", &file.display().to_string())
+        .await;
 
     // No reason: refused in words.
-    b.client
-        .find(Locator::Css("[data-testid=import-button]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=import-button]").await;
     b.wait_for("[data-testid=error][data-code=reason_required]").await;
 
     let reason = "air-gapped activation, ticket 4711";
-    b.client
-        .find(Locator::Css("[data-testid=import-reason]"))
-        .await
-        .unwrap()
-        .send_keys(reason)
-        .await
-        .unwrap();
-    b.client
-        .find(Locator::Css("[data-testid=import-button]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.type_into("[data-testid=import-reason]", reason).await;
+    b.click("[data-testid=import-button]").await;
     b.wait_for("[data-testid=license-badge][data-state=active]").await;
     b.wait_for("[data-testid=audit-row][data-action]").await;
     let audit = b.text("audit").await;
