@@ -11,6 +11,7 @@
 
 pub mod alg;
 pub mod claims;
+pub mod format;
 pub mod header;
 pub mod issue;
 pub mod json;
@@ -24,6 +25,7 @@ pub mod verify_error;
 
 pub use alg::{Alg, JwsSigner, SignError};
 pub use claims::{Audience, Binding, Claims, Customer, License, Limit, OrgEntitlement, Renewal, SchemaVersion};
+pub use format::{ClaimMap, LicenseFormat, SignedDocument};
 pub use header::Header;
 pub use issue::{issue, IssueError};
 pub use keyring::{Keyring, TrustedKey};

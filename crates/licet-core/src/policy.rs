@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use crate::claims::Limit;
+use crate::format::LicenseFormat;
 
 /// A list of names that can be written as a `const` (borrowed) or loaded (owned).
 pub type Names = Cow<'static, [Cow<'static, str>]>;
@@ -242,6 +243,10 @@ pub struct Policy {
     pub clock_tolerance_seconds: i64,
     pub sources: Sources,
     pub reevaluate: Reevaluate,
+    /// The vendor's own license format, read beside licet's. Compiled in only: a policy loaded with serde (from a
+    /// file an operator could edit) never carries one, so no configuration can remap what a license grants.
+    #[serde(skip)]
+    pub format: LicenseFormat,
 }
 
 fn free_tier_none() -> FreeTier {

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use crate::claims::Limit;
+use crate::format::LicenseFormat;
 use crate::policy::{
     days, EditionRule, Effect, Effects, FreeTier, Implied, NoLicense, OperatorSwitch, Policy, Quota, Reevaluate,
     Source, Sources,
@@ -49,6 +50,7 @@ pub const LIBERTY: Policy = Policy {
         offline_import: false,
         renewal: false,
     },
+    format: LicenseFormat::Mapped(&formats::LIBERTY),
     reevaluate: Reevaluate::OnLoad,
 };
 
@@ -89,6 +91,7 @@ pub const HONEYFRAME: Policy = Policy {
         offline_import: false,
         renewal: false,
     },
+    format: LicenseFormat::Mapped(&formats::HONEYFRAME),
     reevaluate: Reevaluate::Continuous,
 };
 
@@ -126,6 +129,7 @@ pub const SOVEREIGN: Policy = Policy {
         offline_import: true,
         renewal: true,
     },
+    format: LicenseFormat::Mapped(&formats::SOVEREIGN),
     reevaluate: Reevaluate::Continuous,
 };
 
@@ -168,6 +172,7 @@ pub const NIVQ: Policy = Policy {
         offline_import: false,
         renewal: false,
     },
+    format: LicenseFormat::Mapped(&formats::NIVQ),
     reevaluate: Reevaluate::Continuous,
 };
 
@@ -221,6 +226,7 @@ pub const JUSTIAM: Policy = Policy {
         offline_import: false,
         renewal: true,
     },
+    format: LicenseFormat::Mapped(&formats::JUSTIAM),
     reevaluate: Reevaluate::Continuous,
 };
 
@@ -239,6 +245,8 @@ pub fn names() -> impl Iterator<Item = &'static str> {
         Cow::Owned(_) => "",
     })
 }
+
+pub mod formats;
 
 #[cfg(test)]
 mod tests;

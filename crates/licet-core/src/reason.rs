@@ -27,6 +27,10 @@ pub enum Reason {
     LicenseWrongAudience,
     LicenseUnsupportedSchema,
     LicenseInvalidClaims,
+    /// A vendor-format license lacks a member its format requires.
+    LicenseClaimMissing,
+    /// A vendor-format license has a member of the wrong type or out of range.
+    LicenseClaimWrongType,
     // --- the claims against the install and time (lifecycle)
     LicenseNotYetValid,
     LicenseExpired,
@@ -63,6 +67,8 @@ impl Reason {
         Reason::LicenseWrongAudience,
         Reason::LicenseUnsupportedSchema,
         Reason::LicenseInvalidClaims,
+        Reason::LicenseClaimMissing,
+        Reason::LicenseClaimWrongType,
         Reason::LicenseNotYetValid,
         Reason::LicenseExpired,
         Reason::LicenseInstanceMismatch,
@@ -98,6 +104,8 @@ impl Reason {
             Reason::LicenseWrongAudience => "license_wrong_audience",
             Reason::LicenseUnsupportedSchema => "license_unsupported_schema",
             Reason::LicenseInvalidClaims => "license_invalid_claims",
+            Reason::LicenseClaimMissing => "license_claim_missing",
+            Reason::LicenseClaimWrongType => "license_claim_wrong_type",
             Reason::LicenseNotYetValid => "license_not_yet_valid",
             Reason::LicenseExpired => "license_expired",
             Reason::LicenseInstanceMismatch => "license_instance_mismatch",
@@ -159,6 +167,12 @@ impl Reason {
             }
             Reason::LicenseInvalidClaims => {
                 "The license is signed but its contents do not follow the license format. Ask your vendor for a fresh license."
+            }
+            Reason::LicenseClaimMissing => {
+                "The license is signed but lacks a member its format requires. Ask your vendor for a corrected license."
+            }
+            Reason::LicenseClaimWrongType => {
+                "The license is signed but a member has the wrong type or value for its format. Ask your vendor for a corrected license."
             }
             Reason::LicenseNotYetValid => {
                 "The license is not valid yet. It starts on its not-before date; check the system clock or wait."
@@ -235,6 +249,8 @@ mod tests {
                 "license_wrong_audience",
                 "license_unsupported_schema",
                 "license_invalid_claims",
+                "license_claim_missing",
+                "license_claim_wrong_type",
                 "license_not_yet_valid",
                 "license_expired",
                 "license_instance_mismatch",

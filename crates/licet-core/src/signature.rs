@@ -15,6 +15,7 @@
 use serde_json::{Map, Value};
 
 use crate::claims::{Claims, SchemaVersion, SCHEMA_MAJOR};
+use crate::format::{ClaimMap, Envelope, Implied, LicenseFormat, SignedDocument};
 use crate::header::{self, Header};
 use crate::json::{self, JsonError, StrictError};
 use crate::keyring::Keyring;
@@ -63,6 +64,15 @@ enum Expected {
     NotChecked,
 }
 
+impl Expected {
+    fn as_deref(&self) -> Option<&str> {
+        match self {
+            Expected::Exactly(v) => Some(v),
+            Expected::NotChecked => None,
+        }
+    }
+}
+
 /// Verifies licenses against one vendor's keys, for one product. Build it once; `verify` parses no keys.
 #[derive(Clone, Debug)]
 pub struct Verifier {
@@ -70,6 +80,7 @@ pub struct Verifier {
     issuer: Expected,
     audience: Expected,
     max_bytes: usize,
+    format: LicenseFormat,
 }
 
 impl Verifier {
@@ -80,6 +91,7 @@ impl Verifier {
             issuer: Expected::Exactly(issuer.into()),
             audience: Expected::Exactly(audience.into()),
             max_bytes: MAX_TOKEN_BYTES,
+            format: LicenseFormat::Licet,
         }
     }
 
@@ -92,6 +104,7 @@ impl Verifier {
             issuer: expect(issuer),
             audience: expect(audience),
             max_bytes: MAX_TOKEN_BYTES,
+            format: LicenseFormat::Licet,
         }
     }
 
@@ -101,18 +114,92 @@ impl Verifier {
         self
     }
 
+    /// Also reads licenses in a vendor's own format (the profile's [`LicenseFormat`]); licet's own format is
+    /// always read. The format is part of the product build, like the keys.
+    pub fn with_format(mut self, format: LicenseFormat) -> Verifier {
+        self.format = format;
+        self
+    }
+
+    pub fn format(&self) -> LicenseFormat {
+        self.format
+    }
+
     pub fn keyring(&self) -> &Keyring {
         &self.keyring
     }
 
-    /// Verifies a license in any of the three encodings.
+    /// Verifies a license in any of the three JWS encodings, or, if the format's envelope is a signed document,
+    /// as one.
     pub fn verify(&self, input: &[u8]) -> Result<VerifiedLicense, VerifyError> {
+        let Some(map) = self.format.mapping() else {
+            let jws = Jws::decode(input, self.max_bytes)?;
+            let key = self.check_jws_signature(&jws)?;
+            let claims = parse_claims(jws.payload())?;
+            return self.accept(claims, key.kid(), jws.fingerprint());
+        };
+        if map.envelope == Envelope::SignedDocument {
+            if let Some(doc) = self.signed_document(input)? {
+                let key = self.keyring.verify_signature(
+                    doc.kid(),
+                    SignedDocument::ALG,
+                    doc.signing_input(),
+                    doc.signature(),
+                )?;
+                let (kid, fingerprint) = (key.kid().to_owned(), doc.fingerprint());
+                let claims = self.read_claims(map, doc.into_payload())?;
+                return self.accept(claims, &kid, fingerprint);
+            }
+        }
         let jws = Jws::decode(input, self.max_bytes)?;
+        let key = self.check_jws_signature(&jws)?;
+        let claims = self.read_claims(map, header::parse_object("claims", jws.payload())?)?;
+        self.accept(claims, key.kid(), jws.fingerprint())
+    }
+
+    fn check_jws_signature(&self, jws: &Jws) -> Result<&crate::keyring::TrustedKey, VerifyError> {
         let header = Header::from_map(jws.header_json())?;
-        let key =
-            self.keyring
-                .verify_signature(header.kid.as_deref(), header.alg, jws.signing_input(), jws.signature())?;
-        let claims = parse_claims(jws.payload())?;
+        self.keyring
+            .verify_signature(header.kid.as_deref(), header.alg, jws.signing_input(), jws.signature())
+    }
+
+    /// The input as a signed document, if it is shaped as one (a JSON object whose `payload` is an object);
+    /// `None` for anything else, which is then read as a JWS.
+    fn signed_document(&self, input: &[u8]) -> Result<Option<SignedDocument>, VerifyError> {
+        if input.len() > self.max_bytes {
+            return Err(VerifyError::TooLarge {
+                len: input.len(),
+                limit: self.max_bytes,
+            });
+        }
+        let trimmed = input.trim_ascii();
+        if !trimmed.starts_with(b"{") {
+            return Ok(None);
+        }
+        let object = header::parse_object("document", trimmed)?;
+        if !SignedDocument::is_document(&object) {
+            return Ok(None);
+        }
+        SignedDocument::from_object(object).map(Some)
+    }
+
+    /// A verified payload object as claims: licet's own format when it has a `lic` member, else the vendor's.
+    fn read_claims(&self, map: &'static ClaimMap, object: Map<String, Value>) -> Result<Claims, VerifyError> {
+        if object.contains_key("lic") {
+            let claims: Claims = serde_json::from_value(Value::Object(object))
+                .map_err(|e| VerifyError::InvalidClaims { detail: e.to_string() })?;
+            check_schema_major(claims.lic.schema)?;
+            return Ok(claims);
+        }
+        let implied = Implied {
+            issuer: self.issuer.as_deref(),
+            audience: self.audience.as_deref(),
+        };
+        map.read(object, implied).map_err(|e| VerifyError::mapping(map.name, e))
+    }
+
+    /// Issuer and audience against the configuration; the claims become a [`VerifiedLicense`].
+    fn accept(&self, claims: Claims, kid: &str, fingerprint: String) -> Result<VerifiedLicense, VerifyError> {
         if let Expected::Exactly(expected) = &self.issuer {
             if claims.iss != *expected {
                 return Err(VerifyError::WrongIssuer {
@@ -129,7 +216,7 @@ impl Verifier {
                 });
             }
         }
-        Ok(VerifiedLicense::new(claims, key.kid().to_owned(), jws.fingerprint()))
+        Ok(VerifiedLicense::new(claims, kid.to_owned(), fingerprint))
     }
 }
 

@@ -33,6 +33,15 @@ pub enum VerifyError {
     UnsupportedSchema { found: String, supported: u32 },
     #[error("{} ({detail})", Reason::LicenseInvalidClaims.sentence())]
     InvalidClaims { detail: String },
+    /// A vendor-format license lacks a required member (`member` is its path, e.g. `max_users`).
+    #[error("{} (the {format} format requires member {member:?})", Reason::LicenseClaimMissing.sentence())]
+    ClaimMissing { format: &'static str, member: String },
+    #[error("{} (in the {format} format, member {member:?} must be {expected})", Reason::LicenseClaimWrongType.sentence())]
+    ClaimWrongType {
+        format: &'static str,
+        member: String,
+        expected: String,
+    },
 }
 
 fn unknown_key_detail(kid: &Option<String>, trusted: usize) -> String {
@@ -61,6 +70,20 @@ impl VerifyError {
             VerifyError::WrongAudience { .. } => Reason::LicenseWrongAudience,
             VerifyError::UnsupportedSchema { .. } => Reason::LicenseUnsupportedSchema,
             VerifyError::InvalidClaims { .. } => Reason::LicenseInvalidClaims,
+            VerifyError::ClaimMissing { .. } => Reason::LicenseClaimMissing,
+            VerifyError::ClaimWrongType { .. } => Reason::LicenseClaimWrongType,
+        }
+    }
+
+    /// A vendor format's mapping error, named with the format.
+    pub(crate) fn mapping(format: &'static str, e: crate::format::MapError) -> Self {
+        match e {
+            crate::format::MapError::Missing { member } => VerifyError::ClaimMissing { format, member },
+            crate::format::MapError::WrongType { member, expected } => VerifyError::ClaimWrongType {
+                format,
+                member,
+                expected,
+            },
         }
     }
 

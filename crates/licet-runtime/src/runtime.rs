@@ -192,11 +192,12 @@ fn read_switch(value: Option<&str>) -> Enforcement {
 }
 
 impl Runtime {
-    /// Starts configuring a runtime for a product: its profile, its vendor's verifier, its store.
+    /// Starts configuring a runtime for a product: its profile, its vendor's verifier, its store. The verifier
+    /// reads the profile's license format (licet's own, plus the vendor's if the profile maps one).
     pub fn builder(policy: Policy, verifier: Verifier, store: Arc<dyn Store>) -> RuntimeBuilder {
         RuntimeBuilder {
+            verifier: verifier.with_format(policy.format),
             policy,
-            verifier,
             store,
             clock: Arc::new(SystemClock),
             env: Arc::new(|k| std::env::var(k).ok()),

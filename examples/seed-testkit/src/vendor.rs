@@ -136,11 +136,12 @@ impl Seed {
         self.keys().public_pem
     }
 
-    /// The verifier the product embeds: the vendor's public key, issuer and audience.
+    /// The verifier the product embeds: the vendor's public key, issuer and audience, reading the profile's
+    /// license format (the manual's own, and licet's).
     pub fn verifier(self) -> Result<Verifier, VendorError> {
         let k = self.keys();
         let key = TrustedKey::from_spki_pem(k.kid, k.alg, k.public_pem)?;
-        Ok(Verifier::new(Keyring::new(vec![key])?, k.issuer, k.audience))
+        Ok(Verifier::new(Keyring::new(vec![key])?, k.issuer, k.audience).with_format(self.policy().format))
     }
 }
 
