@@ -32,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "deployment id: {}\ndemo license (test-only key): {}",
         app.runtime.install_id(),
-        Vendor::new(Seed::Justiam)?.sign(&demo.claims()?)?
+        Vendor::new(Seed::Justiam)?.sign(&demo.claims())?
     );
     let addr = std::env::var("JUSTIAM_ADDR").unwrap_or_else(|_| "127.0.0.1:8084".into());
     let listener = tokio::net::TcpListener::bind(&addr).await?;

@@ -1,8 +1,17 @@
 //! The five test vendors: test-only keys (committed, named so), issuers and audiences.
+//!
+//! A vendor signs the way the seed product's own vendor would, with a JOSE/crypto implementation that is not
+//! licet's: JWS formats with the `jsonwebtoken` crate, Honeyframe's signed document with `ed25519-dalek` over
+//! `serde_jcs`'s RFC 8785 form. So every example test that installs a license also proves that a license made
+//! outside licet, in the manual's format, is accepted unchanged.
 
+use base64::Engine;
+use ed25519_dalek::pkcs8::DecodePrivateKey;
+use ed25519_dalek::Signer;
 use licet_core::{
     issue, Alg, Claims, Encoding, FileSigner, IssueError, KeyError, Keyring, Policy, TrustedKey, UnixTime, Verifier,
 };
+use serde_json::{json, Value};
 
 /// 2026-01-01T00:00:00Z: the day every scenario's first license is issued.
 pub const T0: UnixTime = UnixTime(1_767_225_600);
@@ -151,33 +160,34 @@ pub enum VendorError {
     Key(#[from] KeyError),
     #[error(transparent)]
     Issue(#[from] IssueError),
-    #[error("the order cannot be translated into a licet license: {0}")]
-    Translate(String),
+    #[error("signing the license failed: {0}")]
+    Sign(String),
 }
 
 /// A seed's vendor: signs licenses with the seed's test-only key.
 #[derive(Debug)]
 pub struct Vendor {
     seed: Seed,
+    private_pem: &'static str,
     signer: FileSigner,
 }
 
 impl Vendor {
     pub fn new(seed: Seed) -> Result<Vendor, VendorError> {
-        let k = seed.keys();
-        Ok(Vendor {
-            seed,
-            signer: FileSigner::from_pkcs8_pem(k.kid, k.private_pem)?,
-        })
+        Vendor::with_key(seed, seed.keys().private_pem)
     }
 
     /// A forger: the vendor's kid, issuer and audience, someone else's key. Its licenses are well formed and fail
     /// with `license_bad_signature`.
     pub fn impostor(seed: Seed) -> Result<Vendor, VendorError> {
-        let k = seed.keys();
+        Vendor::with_key(seed, seed.keys().impostor_pem)
+    }
+
+    fn with_key(seed: Seed, private_pem: &'static str) -> Result<Vendor, VendorError> {
         Ok(Vendor {
             seed,
-            signer: FileSigner::from_pkcs8_pem(k.kid, k.impostor_pem)?,
+            private_pem,
+            signer: FileSigner::from_pkcs8_pem(seed.keys().kid, private_pem)?,
         })
     }
 
@@ -189,8 +199,42 @@ impl Vendor {
         self.seed.verifier()
     }
 
-    /// Signs `claims` as a compact JWS (Liberty's "raw JWT string", nivq's `license.jwt`).
-    pub fn sign(&self, claims: &Claims) -> Result<String, VendorError> {
+    /// Signs a license written in the seed manual's own format (`translate::*::claims()`), as that product's
+    /// vendor ships it: a compact JWS (Liberty's "raw JWT string", nivq's `license.jwt`, JustIAM's key,
+    /// Sovereign's license) or, for Honeyframe, the signed JSON document.
+    pub fn sign(&self, claims: &Value) -> Result<String, VendorError> {
+        match self.seed {
+            Seed::Honeyframe => self.sign_document(claims),
+            _ => self.sign_jwt(claims),
+        }
+    }
+
+    fn sign_jwt(&self, claims: &Value) -> Result<String, VendorError> {
+        use jsonwebtoken::{Algorithm, EncodingKey, Header};
+        let pem = self.private_pem.as_bytes();
+        let (alg, key) = match self.seed.keys().alg {
+            Alg::RS256 => (Algorithm::RS256, EncodingKey::from_rsa_pem(pem)),
+            Alg::ES256 => (Algorithm::ES256, EncodingKey::from_ec_pem(pem)),
+            Alg::EdDSA => (Algorithm::EdDSA, EncodingKey::from_ed_pem(pem)),
+        };
+        let key = key.map_err(|e| VendorError::Sign(e.to_string()))?;
+        let mut header = Header::new(alg);
+        header.kid = Some(self.seed.kid().to_owned());
+        jsonwebtoken::encode(&header, claims, &key).map_err(|e| VendorError::Sign(e.to_string()))
+    }
+
+    /// `{"payload", "signature", "kid"}`: Ed25519 over the RFC 8785 form of the payload (docs/profiles.md).
+    fn sign_document(&self, payload: &Value) -> Result<String, VendorError> {
+        let key = ed25519_dalek::SigningKey::from_pkcs8_pem(self.private_pem)
+            .map_err(|e| VendorError::Sign(e.to_string()))?;
+        let canonical = serde_jcs::to_vec(payload).map_err(|e| VendorError::Sign(e.to_string()))?;
+        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.sign(&canonical).to_bytes());
+        let doc = json!({"payload": payload, "signature": signature, "kid": self.seed.kid()});
+        serde_json::to_string_pretty(&doc).map_err(|e| VendorError::Sign(e.to_string()))
+    }
+
+    /// Signs licet's own claims with licet's issue path (for tests about licet's format under a seed profile).
+    pub fn sign_licet(&self, claims: &Claims) -> Result<String, VendorError> {
         Ok(issue(claims, &self.signer, Encoding::Compact)?)
     }
 }

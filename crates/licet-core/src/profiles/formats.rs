@@ -102,7 +102,8 @@ const fn nivq_ceiling(kind: &'static str) -> Field {
 
 /// nivq (seed 003): a JWS with "an edition … and an explicit features set", the ceilings `maxWorkspaces`,
 /// `maxAgents`, `maxUsers` ("A ceiling left at 0 means unlimited"), host and domain binding. Names licet chose:
-/// `hostFingerprint` and `domain` (each a string or an array of strings).
+/// `hostFingerprint` and `domain` (each a string or an array of strings), `customerName`, and `sequence`
+/// ("Rolling back to an older licence is rejected": without it, the issue time orders licences).
 pub const NIVQ: ClaimMap = ClaimMap {
     name: "nivq",
     envelope: Envelope::Jws,
@@ -116,6 +117,7 @@ pub const NIVQ: ClaimMap = ClaimMap {
         Rule::optional("maxUsers", nivq_ceiling("users")),
         Rule::optional("hostFingerprint", Field::Fingerprints),
         Rule::optional("domain", Field::Domains),
+        Rule::optional("sequence", Field::Sequence),
         Rule::required("iat", Field::IssuedAt(UnixSeconds)),
         Rule::required("exp", Field::Expires(UnixSeconds)),
         Rule::optional("nbf", Field::NotBefore(UnixSeconds)),

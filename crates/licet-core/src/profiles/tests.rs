@@ -18,8 +18,17 @@ fn profiles_round_trip_through_serde_except_their_compiled_in_format() {
     for p in ALL {
         let json = serde_json::to_string(p).unwrap();
         let back: Policy = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.format, crate::LicenseFormat::Licet, "a loaded policy never carries a mapping");
-        assert_ne!(p.format, crate::LicenseFormat::Licet, "{}: every seed profile maps its manual's format", p.name);
+        assert_eq!(
+            back.format,
+            crate::LicenseFormat::Licet,
+            "a loaded policy never carries a mapping"
+        );
+        assert_ne!(
+            p.format,
+            crate::LicenseFormat::Licet,
+            "{}: every seed profile maps its manual's format",
+            p.name
+        );
         assert_eq!(
             back,
             Policy {

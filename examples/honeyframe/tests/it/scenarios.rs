@@ -89,7 +89,8 @@ async fn walk_valid_grace_expired_with_allowlist() {
         assert_eq!(req(&r, Method::POST, "/api/auth/login", None, None).await.0, 200);
     }
     // A renewal pasted while expired works through the allowlisted endpoint, at once.
-    let mut renewal = HoneyframeLicense {
+    // A later `issued` orders it after the first license (the HONEYFRAME format's sequence).
+    let renewal = HoneyframeLicense {
         customer: "ACME".into(),
         tier: "enterprise".into(),
         products: vec![],
@@ -99,7 +100,6 @@ async fn walk_valid_grace_expired_with_allowlist() {
         expires: T0.plus_days(800),
     }
     .claims();
-    renewal.lic.sequence = 2;
     let renewal = Vendor::new(Seed::Honeyframe).unwrap().sign(&renewal).unwrap();
     assert_eq!(paste(&r, None, &renewal).await.1["status"], "valid");
     assert_eq!(get(&r, "/api/dashboards").await.0, 200);

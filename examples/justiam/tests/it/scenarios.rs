@@ -39,7 +39,7 @@ fn license(max_users: i64, max_tenants: i64, instance_id: &str, renewal_url: &st
 }
 
 fn sign(l: &JustiamLicense) -> String {
-    Vendor::new(Seed::Justiam).unwrap().sign(&l.claims().unwrap()).unwrap()
+    Vendor::new(Seed::Justiam).unwrap().sign(&l.claims()).unwrap()
 }
 
 async fn activate(r: &Router, token: &str) -> (u16, serde_json::Value) {

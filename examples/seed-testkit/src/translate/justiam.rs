@@ -1,10 +1,8 @@
 //! JustIAM (seed 004): the license fields table, "sub | instance_id | max_users (-1 = unlimited) | max_tenants
 //! (0 = unlimited) | renewal_url | iat | exp".
 
-use licet_core::{Claims, Customer, Limit, Renewal, UnixTime};
-
-use super::{base, minus_one_is_unlimited, signed_zero_is_unlimited, slug};
-use crate::vendor::{Seed, VendorError};
+use licet_core::UnixTime;
+use serde_json::{json, Value};
 
 /// A JustIAM license exactly as its manual's field table describes it, magic numbers included.
 #[derive(Clone, Debug)]
@@ -24,29 +22,17 @@ pub struct JustiamLicense {
 }
 
 impl JustiamLicense {
-    /// Translates the fields. JustIAM's license has no sequence; the issue time is one (a later license is a
-    /// newer license), which is what renewal and anti-rollback compare.
-    pub fn claims(&self) -> Result<Claims, VendorError> {
-        let customer = Customer {
-            id: slug(&self.sub),
-            name: self.sub.clone(),
-        };
-        let mut c = base(Seed::Justiam, &self.sub, customer, self.iat, Some(self.exp));
-        let users = minus_one_is_unlimited("max_users", self.max_users)?;
-        c.lic.limits.insert("users".to_owned(), users);
-        // JustIAM sells no per-tenant cap: the control plane allocates one per tenant. An absent kind would grant
-        // nothing, so the license says so explicitly.
-        c.lic.limits.insert("users_per_tenant".to_owned(), Limit::Unlimited);
-        c.lic.max_orgs = Some(signed_zero_is_unlimited("max_tenants", self.max_tenants)?);
-        if !self.instance_id.trim().is_empty() {
-            c.lic.binding.install_id = Some(self.instance_id.trim().to_owned());
-        }
-        if !self.renewal_url.trim().is_empty() {
-            c.lic.renewal = Some(Renewal {
-                url: self.renewal_url.trim().to_owned(),
-            });
-        }
-        c.lic.sequence = u64::try_from(self.iat.0).unwrap_or(0);
-        Ok(c)
+    /// The license fields exactly as the manual's table lists them, magic numbers and empty strings included:
+    /// the JUSTIAM profile reads `-1` users and `0` tenants as unlimited, an empty `instance_id` as universal.
+    pub fn claims(&self) -> Value {
+        json!({
+            "sub": self.sub,
+            "instance_id": self.instance_id,
+            "max_users": self.max_users,
+            "max_tenants": self.max_tenants,
+            "renewal_url": self.renewal_url,
+            "iat": self.iat.0,
+            "exp": self.exp.0,
+        })
     }
 }

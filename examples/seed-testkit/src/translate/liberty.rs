@@ -1,9 +1,10 @@
 //! Liberty (seed 000): "an RS256-signed JWT … iss, sub, exp, aud, connectors (custom) | The list of licensed
-//! connector keys this license unlocks." In licet the connector keys are `lic.products`.
+//! connector keys this license unlocks." Written exactly so; the LIBERTY profile reads `connectors` as licensed
+//! modules.
 
-use licet_core::{Claims, Customer, UnixTime};
+use licet_core::UnixTime;
+use serde_json::{json, Value};
 
-use super::{base, slug};
 use crate::vendor::Seed;
 
 /// The connectors Nomana-IT ships as licensed in this release: "Nomasx-1, Nomajde and NomaUBL".
@@ -34,16 +35,15 @@ impl LibertyLicense {
         }
     }
 
-    pub fn claims(&self) -> Claims {
-        let customer = Customer {
-            id: slug(&self.subject),
-            name: self.subject.clone(),
-        };
-        let mut c = base(Seed::Liberty, &self.subject, customer, self.issued_at, Some(self.exp));
-        if let Some(aud) = &self.audience {
-            c.aud = licet_core::Audience::one(aud.clone());
-        }
-        c.lic.products = self.connectors.clone();
-        c
+    /// The JWT claims as the manual's table lists them (plus `iat`, which every JWT library writes).
+    pub fn claims(&self) -> Value {
+        json!({
+            "iss": Seed::Liberty.issuer(),
+            "sub": self.subject,
+            "aud": self.audience.as_deref().unwrap_or(Seed::Liberty.audience()),
+            "iat": self.issued_at.0,
+            "exp": self.exp.0,
+            "connectors": self.connectors,
+        })
     }
 }

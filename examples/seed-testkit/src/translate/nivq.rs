@@ -2,10 +2,9 @@
 //! (maxWorkspaces), agents (maxAgents), and user accounts (maxUsers) … A ceiling left at 0 means unlimited", plus
 //! host binding (fingerprint) and domain binding (with wildcard).
 
-use licet_core::{Claims, Customer, UnixTime};
-
-use super::{base, zero_is_unlimited};
-use crate::vendor::Seed;
+use super::insert;
+use licet_core::UnixTime;
+use serde_json::{json, Value};
 
 /// A nivq licence as the manual describes it.
 #[derive(Clone, Debug)]
@@ -26,7 +25,7 @@ pub struct NivqLicense {
     pub domain: Option<String>,
     pub issued_at: UnixTime,
     pub expires: UnixTime,
-    /// Raised on every reissue; "Rolling back to an older licence is rejected."
+    /// Raised on every reissue (`sequence`); "Rolling back to an older licence is rejected."
     pub sequence: u64,
 }
 
@@ -49,31 +48,28 @@ impl NivqLicense {
         }
     }
 
-    pub fn claims(&self) -> Claims {
-        let customer = Customer {
-            id: self.customer_id.clone(),
-            name: self.customer_name.clone(),
-        };
-        let mut c = base(
-            Seed::Nivq,
-            &self.customer_name,
-            customer,
-            self.issued_at,
-            Some(self.expires),
-        );
-        c.jti = Some(format!("nivq-{}-{}", self.customer_id, self.sequence));
-        c.lic.edition = Some(self.edition.clone());
-        c.lic.features = self.features.clone();
-        for (kind, n) in [
-            ("workspaces", self.max_workspaces),
-            ("agents", self.max_agents),
-            ("users", self.max_users),
-        ] {
-            c.lic.limits.insert(kind.to_owned(), zero_is_unlimited(n));
+    /// The licence's claims: `sub` is the customer, the ceilings keep their `0 = unlimited`, bindings are
+    /// `hostFingerprint` and `domain` (the names docs/profiles.md fixes), `sequence` orders reissues.
+    pub fn claims(&self) -> Value {
+        let mut c = json!({
+            "sub": self.customer_id,
+            "customerName": self.customer_name,
+            "edition": self.edition,
+            "features": self.features,
+            "maxWorkspaces": self.max_workspaces,
+            "maxAgents": self.max_agents,
+            "maxUsers": self.max_users,
+            "iat": self.issued_at.0,
+            "exp": self.expires.0,
+            "jti": format!("nivq-{}-{}", self.customer_id, self.sequence),
+            "sequence": self.sequence,
+        });
+        if let Some(fp) = &self.fingerprint {
+            insert(&mut c, "hostFingerprint", json!(fp));
         }
-        c.lic.binding.fingerprints = self.fingerprint.iter().cloned().collect();
-        c.lic.binding.domains = self.domain.iter().cloned().collect();
-        c.lic.sequence = self.sequence;
+        if let Some(domain) = &self.domain {
+            insert(&mut c, "domain", json!(domain));
+        }
         c
     }
 }

@@ -2,12 +2,9 @@
 //! entitlements … each with their plan, feature flags, limits, and validity window … Validity window (validFrom,
 //! validUntil) … Maximum organizations".
 
-use std::collections::BTreeMap;
-
-use licet_core::{Claims, Customer, Limit, OrgEntitlement, Renewal, UnixTime};
-
-use super::base;
-use crate::vendor::Seed;
+use super::insert;
+use licet_core::UnixTime;
+use serde_json::{json, Map, Value};
 
 #[derive(Clone, Debug)]
 pub struct SovereignOrg {
@@ -38,37 +35,43 @@ pub struct SovereignLicense {
 }
 
 impl SovereignLicense {
-    pub fn claims(&self) -> Claims {
-        let customer = Customer {
-            id: self.customer_id.clone(),
-            name: self.customer_name.clone(),
-        };
-        let mut c = base(
-            Seed::Sovereign,
-            &self.customer_name,
-            customer,
-            self.valid_from,
-            Some(self.valid_until),
-        );
-        c.jti = Some(format!("sovereign-{}-{}", self.install_id, self.sequence));
-        c.lic.binding.install_id = Some(self.install_id.clone());
-        c.lic.products = self.app_keys.clone();
-        c.lic.max_orgs = Some(Limit::Count(self.max_orgs));
-        c.lic.renewal = self.renewal_url.clone().map(|url| Renewal { url });
-        c.lic.sequence = self.sequence;
-        c.lic.orgs = self
+    /// The license in Sovereign's members (`customerId`, `installId`, `apps`, `organizations`, `validFrom`,
+    /// `validUntil`, `maxOrgs`; RFC 3339 times), as the SOVEREIGN profile reads them.
+    pub fn claims(&self) -> Value {
+        let orgs: Vec<Value> = self
             .orgs
             .iter()
-            .map(|o| OrgEntitlement {
-                id: o.id.clone(),
-                plan: Some(o.plan.clone()),
-                features: o.features.clone(),
-                limits: o.limits.iter().map(|(k, v)| (k.clone(), Limit::Count(*v))).collect(),
-                valid_from: o.valid_from,
-                valid_until: o.valid_until,
-                extra: BTreeMap::new(),
+            .map(|o| {
+                let mut org = json!({
+                    "orgId": o.id,
+                    "plan": o.plan,
+                    "features": o.features,
+                    "limits": o.limits.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<Map<String, Value>>(),
+                });
+                if let Some(t) = o.valid_from {
+                    insert(&mut org, "validFrom", json!(t.to_rfc3339()));
+                }
+                if let Some(t) = o.valid_until {
+                    insert(&mut org, "validUntil", json!(t.to_rfc3339()));
+                }
+                org
             })
             .collect();
+        let mut c = json!({
+            "customerId": self.customer_id,
+            "customerName": self.customer_name,
+            "installId": self.install_id,
+            "apps": self.app_keys,
+            "organizations": orgs,
+            "validFrom": self.valid_from.to_rfc3339(),
+            "validUntil": self.valid_until.to_rfc3339(),
+            "maxOrgs": self.max_orgs,
+            "sequence": self.sequence,
+            "jti": format!("sovereign-{}-{}", self.install_id, self.sequence),
+        });
+        if let Some(url) = &self.renewal_url {
+            insert(&mut c, "renewalUrl", json!(url));
+        }
         c
     }
 }

@@ -1,12 +1,13 @@
-use licet_core::{evaluate, Claims, Context, LicenseInput, Status, UnixTime, VerifiedLicense};
+use licet_core::{evaluate, Context, LicenseInput, Status, UnixTime, VerifiedLicense};
 use seed_testkit::{Seed, Vendor, T0};
 
 pub fn day(n: i64) -> UnixTime {
     T0.plus_days(n)
 }
 
-/// Signs `claims` with the seed's test-only key and verifies them with the product's verifier.
-pub fn signed(seed: Seed, claims: &Claims) -> VerifiedLicense {
+/// Signs a license in the seed manual's format with the seed's test-only key (an independent signer) and
+/// verifies it with the product's verifier.
+pub fn signed(seed: Seed, claims: &serde_json::Value) -> VerifiedLicense {
     let token = Vendor::new(seed).unwrap().sign(claims).unwrap();
     seed.verifier().unwrap().verify(token.as_bytes()).unwrap()
 }

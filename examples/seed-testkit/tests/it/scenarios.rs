@@ -325,7 +325,7 @@ fn justiam_walk_and_free_tier() {
         iat: T0,
         exp: day(TERM_DAYS),
     };
-    let lic = signed(Seed::Justiam, &order.claims().unwrap());
+    let lic = signed(Seed::Justiam, &order.claims());
     for row in scenarios::JUSTIAM {
         let st = eval(Seed::Justiam, &Context::default(), &lic, day(row.day));
         assert_eq!(st.state, row.state, "day {}", row.day);

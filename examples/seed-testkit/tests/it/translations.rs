@@ -1,4 +1,5 @@
-//! The issuing side: manual conventions become unambiguous claims, signed for real, verified by the product.
+//! The issuing side: each manual's license in its own format, signed by an independent signer, read by the
+//! product through its profile's mapping.
 
 use licet_core::{Limit, Reason, State};
 use seed_testkit::translate::honeyframe::HoneyframeLicense;
@@ -25,10 +26,26 @@ fn justiam(max_users: i64, max_tenants: i64, instance_id: &str) -> JustiamLicens
 fn every_seed_signs_with_its_own_key_and_no_other_seed_accepts_it() {
     let liberty = LibertyLicense::new("ACME Corp", &["nomasx1"], T0, day(365)).claims();
     for seed in Seed::ALL {
-        let mut claims = liberty.clone();
-        claims.iss = seed.issuer().into();
-        claims.aud = licet_core::Audience::one(seed.audience());
-        let token = Vendor::new(seed).unwrap().sign(&claims).unwrap();
+        // licet's own format, which every profile reads, so that only the key tells the seeds apart.
+        let mut claims = licet_core::Claims {
+            iss: seed.issuer().into(),
+            sub: "ACME Corp".into(),
+            aud: licet_core::Audience::one(seed.audience()),
+            iat: T0,
+            nbf: None,
+            exp: Some(day(365)),
+            jti: None,
+            lic: licet_core::License::new(
+                licet_core::Customer {
+                    id: "acme".into(),
+                    name: "ACME Corp".into(),
+                },
+                1,
+            ),
+            extra: Default::default(),
+        };
+        claims.lic.products = vec!["nomasx1".into()];
+        let token = Vendor::new(seed).unwrap().sign_licet(&claims).unwrap();
         assert!(seed.verifier().unwrap().verify(token.as_bytes()).is_ok(), "{seed:?}");
         for other in Seed::ALL.into_iter().filter(|o| *o != seed) {
             assert!(
@@ -36,9 +53,14 @@ fn every_seed_signs_with_its_own_key_and_no_other_seed_accepts_it() {
                 "{seed:?} accepted by {other:?}"
             );
         }
-        let forged = Vendor::impostor(seed).unwrap().sign(&claims).unwrap();
+        let forged = Vendor::impostor(seed).unwrap().sign_licet(&claims).unwrap();
         let err = seed.verifier().unwrap().verify(forged.as_bytes()).unwrap_err();
         assert_eq!(err.reason(), Reason::LicenseBadSignature, "{seed:?}");
+    }
+    // And the Liberty manual's own license is Liberty's only.
+    let token = Vendor::new(Seed::Liberty).unwrap().sign(&liberty).unwrap();
+    for other in Seed::ALL.into_iter().filter(|o| *o != Seed::Liberty) {
+        assert!(other.verifier().unwrap().verify(token.as_bytes()).is_err(), "{other:?}");
     }
 }
 
@@ -75,12 +97,20 @@ fn honeyframe_optional_user_limit() {
         issued_at: T0,
         expires: day(365),
     };
-    let c = order.claims();
-    assert_eq!(c.lic.customer.id, "globex-health");
+    let doc = Vendor::new(Seed::Honeyframe).unwrap().sign(&order.claims()).unwrap();
+    assert!(doc.trim_start().starts_with('{'), "a signed JSON document, not a JWS");
+    let lic = signed(Seed::Honeyframe, &order.claims());
+    let c = lic.claims();
+    assert_eq!(c.lic.customer.name, "Globex Health");
     assert_eq!(c.lic.edition.as_deref(), Some("enterprise"));
     assert_eq!(c.lic.limits["users"], Limit::Count(25));
     order.users_limit = None;
-    assert_eq!(order.claims().lic.limits["users"], Limit::Unlimited);
+    assert!(
+        order.claims().get("users_limit").is_none(),
+        "left out, as the manual's optional limit"
+    );
+    let lic = signed(Seed::Honeyframe, &order.claims());
+    assert_eq!(lic.claims().lic.limits["users"], Limit::Unlimited);
 }
 
 #[test]
@@ -94,9 +124,8 @@ fn nivq_zero_ceilings_are_unlimited_and_the_rest_counted() {
     assert_eq!(limits["workspaces"], Limit::Unlimited);
     assert_eq!(limits["agents"], Limit::Count(3));
     assert_eq!(limits["users"], Limit::Unlimited);
-    // And the wire says the word, never 0.
-    let json = serde_json::to_value(lic.claims()).unwrap();
-    assert_eq!(json["lic"]["limits"]["workspaces"], "unlimited");
+    // The wire keeps the manual's 0; only the profile's reading makes it unlimited.
+    assert_eq!(order.claims()["maxWorkspaces"], 0);
     let st = eval(Seed::Nivq, &Default::default(), &lic, day(1));
     assert!(st.entitlements.check_quota("workspaces", 1_000_000).is_ok());
     assert_eq!(
@@ -107,7 +136,7 @@ fn nivq_zero_ceilings_are_unlimited_and_the_rest_counted() {
 
 #[test]
 fn justiam_minus_one_users_and_zero_tenants_are_unlimited() {
-    let lic = signed(Seed::Justiam, &justiam(-1, 0, "").claims().unwrap());
+    let lic = signed(Seed::Justiam, &justiam(-1, 0, "").claims());
     let claims = lic.claims();
     assert_eq!(claims.lic.limits["users"], Limit::Unlimited);
     assert_eq!(claims.lic.max_orgs, Some(Limit::Unlimited));
@@ -126,22 +155,27 @@ fn justiam_minus_one_users_and_zero_tenants_are_unlimited() {
 }
 
 #[test]
-fn justiam_counts_stay_counts_and_nonsense_is_refused_at_the_vendor() {
-    let c = justiam(0, 3, "").claims().unwrap();
+fn justiam_counts_stay_counts_and_nonsense_is_refused_by_the_product() {
+    let lic = signed(Seed::Justiam, &justiam(0, 3, "").claims());
+    let c = lic.claims();
     assert_eq!(
         c.lic.limits["users"],
         Limit::Count(0),
         "max_users 0 is zero users, not unlimited"
     );
     assert_eq!(c.lic.max_orgs, Some(Limit::Count(3)));
-    assert!(justiam(-2, 0, "").claims().is_err());
-    assert!(justiam(10, -1, "").claims().is_err());
+    for (order, member) in [(justiam(-2, 0, ""), "max_users"), (justiam(10, -1, ""), "max_tenants")] {
+        let token = Vendor::new(Seed::Justiam).unwrap().sign(&order.claims()).unwrap();
+        let err = Seed::Justiam.verifier().unwrap().verify(token.as_bytes()).unwrap_err();
+        assert_eq!(err.reason(), Reason::LicenseClaimWrongType, "{member}");
+        assert!(err.to_string().contains(member), "{err}");
+    }
 }
 
 #[test]
 fn justiam_instance_id_binds() {
     let id = "0b9f7f5e-2d0c-4a53-9d0e-6a1f6c3b8e11";
-    let lic = signed(Seed::Justiam, &justiam(50, 2, id).claims().unwrap());
+    let lic = signed(Seed::Justiam, &justiam(50, 2, id).claims());
     let here = licet_core::Context {
         install_id: Some(id.into()),
         ..Default::default()
