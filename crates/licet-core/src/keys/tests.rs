@@ -123,3 +123,29 @@ fn small_order_ed25519_keys_are_refused() {
     };
     assert!(PublicKey::from_jwk(&jwk).is_err());
 }
+
+/// RFC 8410 §7's example layout: SEQUENCE { INTEGER 0 (v1), AlgorithmIdentifier { 1.3.101.112 }, OCTET STRING {
+/// OCTET STRING (32-byte seed) } }, 48 bytes, no `[1]` public key. OpenSSL 3.0's `pkeyutl` refuses the v2 form.
+#[test]
+fn ed25519_private_keys_are_written_as_pkcs8_v1_and_both_versions_are_read() {
+    const V1_PREFIX: [u8; 16] = [
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+    ];
+    let key = PrivateKey::generate(Alg::EdDSA, &mut rand_core::OsRng).unwrap();
+    let pem = key.to_pkcs8_pem().unwrap();
+    let der = pem_to_der(&pem, "PRIVATE KEY").unwrap();
+    assert_eq!(der.len(), 48, "{}", hex::encode(&der));
+    assert_eq!(der.get(..16), Some(&V1_PREFIX[..]));
+    let PrivateKey::Ed25519(inner) = &key else {
+        unreachable!()
+    };
+    assert_eq!(der.get(16..), Some(&inner.to_bytes()[..]));
+
+    // ed25519-dalek's own encoder writes v2 (public key in [1]); such keys, e.g. from older licet, still load.
+    let v2 = inner.to_pkcs8_pem(LineEnding::LF).unwrap();
+    assert!(pem_to_der(&v2, "PRIVATE KEY").unwrap().len() > 48);
+    for text in [pem.as_str(), v2.as_str()] {
+        let again = PrivateKey::from_pkcs8_pem(text).unwrap();
+        assert_eq!(again.sign(b"m").unwrap(), key.sign(b"m").unwrap());
+    }
+}
