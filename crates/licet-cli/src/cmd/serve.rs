@@ -25,7 +25,7 @@ pub struct Args {
     /// Policy profile: liberty, honeyframe, sovereign, nivq or justiam.
     #[arg(long)]
     profile: Option<String>,
-    /// Trusted vendor key: a JWKS (`jwks.json`) or a SPKI public key PEM; repeatable.
+    /// Trusted vendor key: a JWKS (`jwks.json`), a single JWK or a SPKI public key PEM; repeatable.
     #[arg(long)]
     trust: Vec<PathBuf>,
     /// Expected license issuer (the vendor).

@@ -160,3 +160,58 @@ fn an_openssl_ed25519_key_signs_with_licet_issue_and_verifies_under_the_openssl_
     );
     assert!(String::from_utf8_lossy(&other.stderr).contains("license_bad_signature"));
 }
+
+#[test]
+fn the_jwk_json_keygen_writes_and_a_jwks_without_alg_are_trusted() {
+    let dir = setup("ed25519", "vendor-2025");
+    let d = dir.path();
+    ok(&crate::vendor_flow::issue(d, "vendor-2025", &["--out", "license.jwt"]));
+    let verified = ok(&licet(
+        d,
+        &["verify", "--trust", "keys/vendor-2025.jwk.json", "license.jwt"],
+    ));
+    assert!(verified.contains("\"sub\": \"acme\""), "{verified}");
+
+    // As jwcrypto and PyJWT export a key set: no alg (and no use) on the keys.
+    let mut jwks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("keys/jwks.json")).unwrap()).unwrap();
+    for key in jwks["keys"].as_array_mut().unwrap() {
+        let key = key.as_object_mut().unwrap();
+        assert!(key.remove("alg").is_some() && key.remove("use").is_some());
+    }
+    std::fs::write(d.join("no-alg.json"), jwks.to_string()).unwrap();
+    ok(&licet(d, &["verify", "--trust", "no-alg.json", "license.jwt"]));
+    let status = ok(&licet(
+        d,
+        &[
+            "status",
+            "--trust",
+            "no-alg.json",
+            "--profile",
+            "liberty",
+            "license.jwt",
+        ],
+    ));
+    assert!(status.contains("kid vendor-2025"), "{status}");
+
+    // An alg that contradicts the key type is refused, naming the key.
+    let jwk = std::fs::read_to_string(d.join("keys/vendor-2025.jwk.json")).unwrap();
+    std::fs::write(d.join("bad.jwk.json"), jwk.replace("\"EdDSA\"", "\"ES256\"")).unwrap();
+    let out = licet(d, &["verify", "--trust", "bad.jwk.json", "license.jwt"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("key \"vendor-2025\" is declared for ES256 but is a EdDSA key"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_license_file_saved_by_notepad_verifies() {
+    let dir = setup("ed25519", "vendor-2025");
+    let d = dir.path();
+    let armored = ok(&crate::vendor_flow::issue(d, "vendor-2025", &["--format", "armored"]));
+    let notepad = [b"\xef\xbb\xbf".as_slice(), armored.replace('\n', "\r\n").as_bytes()].concat();
+    std::fs::write(d.join("license.lic"), notepad).unwrap();
+    ok(&licet(d, &["verify", "--trust", "keys/jwks.json", "license.lic"]));
+}
