@@ -108,7 +108,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let (Some(issuer), Some(audience)) = (config.issuer.clone(), config.audience.clone()) else {
         bail!("give the expected license --issuer (vendor) and --audience (product)");
     };
-    let keyring = super::verify::load_trust(&config.trust, None)?;
+    let keyring = super::verify::load_trust(&config.trust, None, None)?;
     let verifier = Verifier::new(keyring, issuer, audience);
     let store_options = config.store_options().map_err(anyhow::Error::msg)?;
     let store = open_store(config.database_url.as_deref(), &config.data_dir, &store_options).await?;

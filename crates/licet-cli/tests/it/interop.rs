@@ -207,6 +207,55 @@ fn the_jwk_json_keygen_writes_and_a_jwks_without_alg_are_trusted() {
 }
 
 #[test]
+fn a_single_trusted_pem_takes_the_kid_of_the_license() {
+    let dir = setup("ed25519", "vendor-2025");
+    let d = dir.path();
+    ok(&crate::vendor_flow::issue(d, "vendor-2025", &["--out", "license.jwt"]));
+    std::fs::copy(d.join("keys/vendor-2025.public.pem"), d.join("key.pem")).unwrap();
+    let status = ok(&licet(
+        d,
+        &["status", "--trust", "key.pem", "--profile", "liberty", "license.jwt"],
+    ));
+    assert!(status.contains("kid vendor-2025"), "{status}");
+    ok(&licet(d, &["verify", "--trust", "key.pem", "license.jwt"]));
+
+    // The one key must still verify it: another key under the borrowed kid is a bad signature.
+    ok(&licet(d, &["keygen", "--kid", "other", "--out", "other"]));
+    let out = licet(
+        d,
+        &[
+            "status",
+            "--trust",
+            "other/other.public.pem",
+            "--profile",
+            "liberty",
+            "license.jwt",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("license_bad_signature"));
+
+    // With two PEMs, each one's kid is its file name, as before.
+    let out = licet(
+        d,
+        &[
+            "verify",
+            "--trust",
+            "key.pem",
+            "--trust",
+            "other/other.public.pem",
+            "license.jwt",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("license_unknown_key") && stderr.contains("vendor-2025"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_license_file_saved_by_notepad_verifies() {
     let dir = setup("ed25519", "vendor-2025");
     let d = dir.path();
