@@ -45,22 +45,24 @@ impl TrustedKey {
         TrustedKey::new(kid, alg, PublicKey::from_spki_der(der)?)
     }
 
-    /// From a JWK, which must carry both `kid` and `alg`: a trusted key's algorithm is stated, never inferred.
+    /// From a JWK, which must carry a `kid`. `alg` is optional (RFC 7517 §4.4; jwcrypto and PyJWT export keys
+    /// without it): each key type has exactly one licet algorithm, so an absent `alg` is the key type's (OKP/Ed25519
+    /// → EdDSA, EC/P-256 → ES256, RSA → RS256) and the key is pinned to it just the same. What decides the algorithm
+    /// is the trust set, never the token. An `alg` that names another algorithm than the key type's is refused.
     pub fn from_jwk(jwk: &Jwk) -> Result<TrustedKey, KeyError> {
         let kid = jwk.kid.clone().ok_or_else(|| KeyError::Jwk {
             kid: String::new(),
             detail: "a trusted key needs a kid".to_owned(),
         })?;
-        let declared = jwk.alg.as_deref().ok_or_else(|| KeyError::Jwk {
-            kid: kid.clone(),
-            detail: "a trusted key needs an alg (EdDSA, RS256 or ES256)".to_owned(),
-        })?;
         let key = PublicKey::from_jwk(jwk)?;
-        let alg = Alg::from_jose(declared).ok_or_else(|| KeyError::AlgKeyMismatch {
-            kid: kid.clone(),
-            declared: declared.to_owned(),
-            actual: key.alg(),
-        })?;
+        let alg = match jwk.alg.as_deref() {
+            None => key.alg(),
+            Some(declared) => Alg::from_jose(declared).ok_or_else(|| KeyError::AlgKeyMismatch {
+                kid: kid.clone(),
+                declared: declared.to_owned(),
+                actual: key.alg(),
+            })?,
+        };
         TrustedKey::new(kid, alg, key)
     }
 
@@ -123,16 +125,25 @@ impl Keyring {
         Ok(Keyring { keys })
     }
 
-    /// From a JWKS document (`{"keys": [ … ]}`), parsed strictly (duplicate members are an error). Every key needs
-    /// `kid` and `alg`; private members make the whole document an error.
+    /// From a JWKS document (`{"keys": [ … ]}`), or a single JWK (`{"kty": …}`, as `licet keygen` writes to
+    /// `<kid>.jwk.json`) as a one-key keyring; parsed strictly (duplicate members are an error). Every key needs a
+    /// `kid`; see [`TrustedKey::from_jwk`] for `alg`. Private members make the whole document an error.
     pub fn from_jwks(json: &str) -> Result<Keyring, KeyError> {
         let value = crate::json::parse_strict(json.as_bytes()).map_err(|e| KeyError::Jwks(e.to_string()))?;
-        let jwks: Jwks = serde_json::from_value(value).map_err(|e| KeyError::Jwks(e.to_string()))?;
-        let keys = jwks
-            .keys
-            .iter()
-            .map(TrustedKey::from_jwk)
-            .collect::<Result<Vec<_>, _>>()?;
+        let is_single_jwk = value
+            .as_object()
+            .is_some_and(|o| o.contains_key("kty") && !o.contains_key("keys"));
+        let jwks: Vec<Jwk> = if is_single_jwk {
+            vec![serde_json::from_value(value).map_err(|e| KeyError::Jwks(format!("single JWK: {e}")))?]
+        } else {
+            let jwks: Jwks = serde_json::from_value(value).map_err(|e| {
+                KeyError::Jwks(format!(
+                    "{e} (expected a JWKS {{\"keys\": [...]}} or a single JWK {{\"kty\": ...}})"
+                ))
+            })?;
+            jwks.keys
+        };
+        let keys = jwks.iter().map(TrustedKey::from_jwk).collect::<Result<Vec<_>, _>>()?;
         Keyring::new(keys)
     }
 

@@ -311,9 +311,17 @@ impl PrivateKey {
     }
 
     /// The PKCS#8 PEM, in memory that is wiped on drop. Write it with owner-only permissions.
+    ///
+    /// Ed25519 keys are written as PKCS#8 v1 (RFC 8410 §7: the seed only, no `[1]` public key), not the v2
+    /// (OneAsymmetricKey) form ed25519-dalek writes by default: OpenSSL 3.0's `pkeyutl` refuses v2 Ed25519 keys as
+    /// unsupported, and a key `licet keygen` makes must sign in other tools. Both forms are read.
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, KeyError> {
         let pem = match self {
-            PrivateKey::Ed25519(k) => k.to_pkcs8_pem(LineEnding::LF),
+            PrivateKey::Ed25519(k) => ed25519_dalek::pkcs8::KeypairBytes {
+                secret_key: k.to_bytes(),
+                public_key: None,
+            }
+            .to_pkcs8_pem(LineEnding::LF),
             PrivateKey::Rsa(k) => k.to_pkcs8_pem(LineEnding::LF),
             PrivateKey::P256(k) => k.to_pkcs8_pem(LineEnding::LF),
         };

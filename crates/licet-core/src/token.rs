@@ -12,7 +12,8 @@
 //!   lines between the markers and have the compact form.
 //!
 //! Rules for all three: the size limit is enforced before anything is parsed; ASCII whitespace (line breaks from
-//! pasting) is removed from compact and armored text; base64url is strict (no padding, no non-canonical trailing
+//! pasting) is removed from compact and armored text, and one leading UTF-8 byte order mark (Notepad) from any input;
+//! base64url is strict (no padding, no non-canonical trailing
 //! bits), so every token has exactly one compact spelling. That spelling, [`Jws::compact`], is what is signed over
 //! and what the fingerprint hashes, so one license has the same fingerprint in every encoding.
 
@@ -30,6 +31,8 @@ pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
 pub const ARMOR_BEGIN: &str = "-----BEGIN LICENSE-----";
 pub const ARMOR_END: &str = "-----END LICENSE-----";
 const ARMOR_WIDTH: usize = 64;
+/// U+FEFF, the UTF-8 byte order mark (EF BB BF).
+const BOM: char = '\u{feff}';
 
 /// The three ways a license is written down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -70,7 +73,11 @@ impl Jws {
             });
         }
         let text = std::str::from_utf8(input).map_err(|_| VerifyError::malformed("not UTF-8 text"))?;
-        let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
+        let ws = |c: char| c.is_ascii_whitespace();
+        let trimmed = text.trim_matches(ws);
+        // Windows Notepad saves UTF-8 with a byte order mark, and a license is a file people open there. One BOM
+        // is dropped, with the whitespace around it; a second one is not something any editor writes.
+        let trimmed = trimmed.strip_prefix(BOM).map_or(trimmed, |rest| rest.trim_matches(ws));
         if trimmed.starts_with('{') {
             decode_flattened(trimmed)
         } else if let Some(rest) = trimmed.strip_prefix(ARMOR_BEGIN) {

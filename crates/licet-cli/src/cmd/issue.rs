@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::clock;
 
-/// Sign a license. `iat` is set to now; `lic.schema` defaults to the current version; the algorithm follows
-/// from the key.
+/// Sign a license. `iat` is now unless the claims file sets it; `lic.schema` defaults to the current version; the
+/// algorithm follows from the key. An `exp` already past is refused unless `--allow-past-exp` is given.
 #[derive(clap::Args)]
 pub struct Args {
     /// PKCS#8 PEM private key (from `licet keygen`).
@@ -29,6 +29,10 @@ pub struct Args {
     /// the claims file; without either the license is perpetual.
     #[arg(long)]
     exp: Option<String>,
+    /// Issue even when `exp` (from --exp or the claims file) is already past: a license that is expired from the
+    /// start, e.g. to test how a product handles one.
+    #[arg(long)]
+    allow_past_exp: bool,
     /// Write the license here instead of stdout.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -61,6 +65,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let signer = FileSigner::from_pkcs8_pem(args.kid, &pem).with_context(|| format!("{}", args.key.display()))?;
     let now = clock::now();
     let claims = load_claims(&args.claims, now, args.exp.as_deref())?;
+    if let Some(exp) = claims.exp.filter(|exp| *exp <= now && !args.allow_past_exp) {
+        let source = match &args.exp {
+            Some(text) => format!("--exp {text:?}"),
+            None => format!("exp in {}", args.claims.display()),
+        };
+        bail!(
+            "{source} is {exp}, which is not in the future (now is {now}): the license would be expired as soon as \
+             it is issued; give a later expiry, or --allow-past-exp to issue an already-expired license on purpose"
+        );
+    }
     if claims.exp.is_none() {
         eprintln!("note: no exp given; this license is perpetual");
     }
@@ -88,7 +102,11 @@ fn load_claims(path: &std::path::Path, now: UnixTime, exp: Option<&str>) -> anyh
     let Some(obj) = value.as_object_mut() else {
         bail!("{}: claims must be a table/object", path.display())
     };
-    obj.insert("iat".into(), now.0.into());
+    // A given iat is kept: re-issuing a license from its own claims (or issuing one dated when it was sold) must
+    // not silently change what it says. Its shape is checked with the rest of the claims below.
+    if !obj.contains_key("iat") {
+        obj.insert("iat".into(), now.0.into());
+    }
     if let Some(exp) = exp {
         obj.insert("exp".into(), parse_exp(exp, now)?.0.into());
     }

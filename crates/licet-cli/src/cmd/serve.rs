@@ -25,7 +25,7 @@ pub struct Args {
     /// Policy profile: liberty, honeyframe, sovereign, nivq or justiam.
     #[arg(long)]
     profile: Option<String>,
-    /// Trusted vendor key: a JWKS (`jwks.json`) or a SPKI public key PEM; repeatable.
+    /// Trusted vendor key: a JWKS (`jwks.json`), a single JWK or a SPKI public key PEM; repeatable.
     #[arg(long)]
     trust: Vec<PathBuf>,
     /// Expected license issuer (the vendor).
@@ -108,7 +108,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let (Some(issuer), Some(audience)) = (config.issuer.clone(), config.audience.clone()) else {
         bail!("give the expected license --issuer (vendor) and --audience (product)");
     };
-    let keyring = super::verify::load_trust(&config.trust, None)?;
+    let keyring = super::verify::load_trust(&config.trust, None, None)?;
     let verifier = Verifier::new(keyring, issuer, audience);
     let store_options = config.store_options().map_err(anyhow::Error::msg)?;
     let store = open_store(config.database_url.as_deref(), &config.data_dir, &store_options).await?;

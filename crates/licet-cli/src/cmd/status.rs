@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use licet_core::{evaluate, profiles, Context, FeatureSet, LicenseInput, OrgRule, State, Status, UnixTime, Verifier};
 
-use crate::cmd::verify::load_trust;
+use crate::cmd::verify::{load_trust, unverified_kid};
 use crate::input;
 
 /// Verify a license and evaluate it under a profile (state, reason, effect, entitlements, next change). Exits 0
@@ -15,7 +15,7 @@ use crate::input;
 /// is still printed, in state `invalid` with the reason), 2 on usage errors.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Trusted key: a JWKS (`jwks.json`) or a SPKI public key PEM; repeatable (as for `licet verify`).
+    /// Trusted key: a JWKS (`jwks.json`), a single JWK or a SPKI public key PEM; repeatable (as for `licet verify`).
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
     /// Key id for a PEM given with --trust (only with a single PEM).
@@ -62,9 +62,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(at) => parse_at(at)?,
         None => crate::clock::now(),
     };
-    let keyring = load_trust(&args.trust, args.kid.as_deref())?;
-    let verifier = Verifier::for_vendor_tooling(keyring, args.iss, args.aud);
     let bytes = input::read_token(&args.token)?;
+    let keyring = load_trust(&args.trust, args.kid.as_deref(), unverified_kid(&bytes).as_deref())?;
+    let verifier = Verifier::for_vendor_tooling(keyring, args.iss, args.aud);
     let ctx = Context {
         install_id: args.install_id,
         fingerprint: args.fingerprint,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use licet_core::{Keyring, PublicKey, TrustedKey, Verifier};
+use licet_core::{Jws, Keyring, PublicKey, TrustedKey, Verifier, MAX_TOKEN_BYTES};
 
 use crate::input;
 
@@ -13,8 +13,9 @@ use crate::input;
 /// by the product, not here.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Trusted key: a JWKS (`jwks.json`) or a SPKI public key PEM; repeatable. A PEM's kid is `--kid`, or the file
-    /// name without `.public.pem`/`.pem`; its algorithm follows from the key type.
+    /// Trusted key: a JWKS (`jwks.json`), a single JWK (`<kid>.jwk.json`) or a SPKI public key PEM; repeatable. A
+    /// PEM's kid is `--kid`; else, when it is the only --trust, the license's own kid (the one key must still verify
+    /// it); else the file name without `.public.pem`/`.pem`. Its algorithm follows from the key type.
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
     /// Key id for a PEM given with --trust (only with a single PEM).
@@ -31,12 +32,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let keyring = load_trust(&args.trust, args.kid.as_deref())?;
+    let bytes = input::read_token(&args.token)?;
+    let keyring = load_trust(&args.trust, args.kid.as_deref(), unverified_kid(&bytes).as_deref())?;
     if args.iss.is_none() || args.aud.is_none() {
         eprintln!("note: issuer and/or audience not checked (give --iss and --aud to check them as a product does)");
     }
     let verifier = Verifier::for_vendor_tooling(keyring, args.iss, args.aud);
-    let bytes = input::read_token(&args.token)?;
     match verifier.verify(&bytes) {
         Ok(license) => {
             println!("{}", serde_json::to_string_pretty(license.claims())?);
@@ -50,10 +51,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-pub(crate) fn load_trust(paths: &[PathBuf], kid: Option<&str>) -> anyhow::Result<Keyring> {
+/// The `kid` the token's protected header names, read without verifying anything: it only names the one PEM key
+/// the token is then verified under. `None` when the token does not decode (verification reports why) or has none.
+pub(crate) fn unverified_kid(token: &[u8]) -> Option<String> {
+    let jws = Jws::decode(token, MAX_TOKEN_BYTES).ok()?;
+    jws.header_json().get("kid")?.as_str().map(str::to_owned)
+}
+
+/// The keyring from the --trust files. `token_kid` (the license's unverified kid) names a PEM when it is the only
+/// --trust and no --kid is given: a PEM carries no kid, and a file name like `key.pem` is rarely the vendor's kid.
+/// Nothing is trusted more for it: the keyring still holds exactly that one key, which must verify the signature.
+pub(crate) fn load_trust(paths: &[PathBuf], kid: Option<&str>, token_kid: Option<&str>) -> anyhow::Result<Keyring> {
     if kid.is_some() && paths.len() != 1 {
         bail!("--kid names the key of a single --trust PEM");
     }
+    let only_one = paths.len() == 1;
     let mut keys = Vec::new();
     for path in paths {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -62,9 +74,10 @@ pub(crate) fn load_trust(paths: &[PathBuf], kid: Option<&str>) -> anyhow::Result
             keys.extend(ring.keys().iter().cloned());
         } else {
             let key = PublicKey::from_spki_pem(&text).with_context(|| format!("{}", path.display()))?;
-            let kid = match kid {
-                Some(k) => k.to_owned(),
-                None => kid_from_file_name(path)?,
+            let kid = match (kid, token_kid) {
+                (Some(k), _) => k.to_owned(),
+                (None, Some(k)) if only_one => k.to_owned(),
+                (None, _) => kid_from_file_name(path)?,
             };
             keys.push(TrustedKey::new(kid, key.alg(), key)?);
         }

@@ -29,7 +29,15 @@ fn prepare(d: &Path) -> String {
     let key = ["--key", "keys/vendor-1.private.pem", "--kid", "vendor-1"];
     let issue = [
         &key[..],
-        &["--claims", "claims.json", "--exp", "2024-01-01", "--out", "expired.lic"],
+        &[
+            "--claims",
+            "claims.json",
+            "--exp",
+            "2024-01-01",
+            "--allow-past-exp",
+            "--out",
+            "expired.lic",
+        ],
     ]
     .concat();
     ok(&licet(d, &[&["issue"][..], &issue].concat()));

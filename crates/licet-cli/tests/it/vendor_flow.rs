@@ -210,3 +210,76 @@ fn issue_refuses_claims_that_are_not_a_license() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not valid license claims"));
 }
+
+#[test]
+fn issue_keeps_a_given_iat_and_sets_now_otherwise() {
+    let dir = setup("ed25519", "k");
+    let d = dir.path();
+    let claims = format!("iat = 1700000000\n{CLAIMS_TOML}");
+    std::fs::write(d.join("dated.toml"), claims).unwrap();
+    let verify = |token: &str| -> serde_json::Value {
+        serde_json::from_str(&ok(&licet(d, &["verify", "--trust", "keys/jwks.json", token.trim()]))).unwrap()
+    };
+    let token = ok(&licet(
+        d,
+        &[
+            "issue",
+            "--key",
+            "keys/k.private.pem",
+            "--kid",
+            "k",
+            "--claims",
+            "dated.toml",
+        ],
+    ));
+    assert_eq!(verify(&token)["iat"], 1_700_000_000);
+
+    let before = licet_runtime::Clock::now(&licet_runtime::SystemClock).0;
+    let iat = verify(&ok(&issue(d, "k", &[])))["iat"].as_i64().unwrap();
+    assert!((before..before + 60).contains(&iat), "{iat} vs {before}");
+}
+
+#[test]
+fn issue_refuses_an_exp_already_past_unless_allowed() {
+    let dir = setup("ed25519", "k");
+    let d = dir.path();
+    let out = issue(d, "k", &["--exp", "2024-01-01", "--out", "old.jwt"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--exp \"2024-01-01\" is 2024-01-01T00:00:00Z, which is not in the future")
+            && stderr.contains("--allow-past-exp"),
+        "{stderr}"
+    );
+    assert!(!d.join("old.jwt").exists(), "nothing is written for a refused issue");
+
+    // The same expiry from the claims file is refused the same way.
+    std::fs::write(d.join("old.toml"), format!("exp = 1704067200\n{CLAIMS_TOML}")).unwrap();
+    let out = licet(
+        d,
+        &[
+            "issue",
+            "--key",
+            "keys/k.private.pem",
+            "--kid",
+            "k",
+            "--claims",
+            "old.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("exp in old.toml is 2024-01-01T00:00:00Z"), "{stderr}");
+
+    // On purpose: an already-expired license, e.g. to test how a product handles one.
+    ok(&issue(
+        d,
+        "k",
+        &["--exp", "2024-01-01", "--allow-past-exp", "--out", "old.jwt"],
+    ));
+    let claims = ok(&licet(d, &["verify", "--trust", "keys/jwks.json", "old.jwt"]));
+    let claims: serde_json::Value = serde_json::from_str(&claims).unwrap();
+    assert_eq!(claims["exp"], 1_704_067_200);
+    // A future expiry needs no flag.
+    ok(&issue(d, "k", &["--exp", "1d"]));
+}

@@ -7,6 +7,8 @@
 //! goes straight into its typed slot, any other name into `extra` as a `serde_json::Value`. A repeated name is an
 //! error here too (the strict JSON pass has already refused it on the verify path; this keeps plain
 //! `serde_json::from_*` just as strict). Serialization still uses the derive: it costs nothing comparable.
+//!
+//! `iat`, `nbf` and `exp` are read as [`NumericDate`]s, which may be fractional (RFC 7519 §2) and are floored.
 
 use std::borrow::Cow;
 use std::collections::btree_map::Entry;
@@ -16,6 +18,7 @@ use serde::de::{Deserialize, Deserializer, Error, MapAccess, Visitor};
 
 use super::{Claims, Extra, License, OrgEntitlement};
 use crate::json::KeySeed;
+use crate::time::NumericDate;
 
 /// Fills a known member's slot; a second occurrence of the name is an error.
 fn fill<'de, A, T>(slot: &mut Option<T>, name: &'static str, map: &mut A) -> Result<(), A::Error>
@@ -70,9 +73,9 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                 "iss" => fill(&mut iss, "iss", &mut map)?,
                 "sub" => fill(&mut sub, "sub", &mut map)?,
                 "aud" => fill(&mut aud, "aud", &mut map)?,
-                "iat" => fill(&mut iat, "iat", &mut map)?,
-                "nbf" => fill(&mut nbf, "nbf", &mut map)?,
-                "exp" => fill(&mut exp, "exp", &mut map)?,
+                "iat" => fill::<_, NumericDate>(&mut iat, "iat", &mut map)?,
+                "nbf" => fill::<_, Option<NumericDate>>(&mut nbf, "nbf", &mut map)?,
+                "exp" => fill::<_, Option<NumericDate>>(&mut exp, "exp", &mut map)?,
                 "jti" => fill(&mut jti, "jti", &mut map)?,
                 "lic" => fill(&mut lic, "lic", &mut map)?,
                 _ => keep(&mut extra, key, &mut map)?,
@@ -82,9 +85,9 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
             iss: required(iss, "iss")?,
             sub: required(sub, "sub")?,
             aud: required(aud, "aud")?,
-            iat: required(iat, "iat")?,
-            nbf: nbf.flatten(),
-            exp: exp.flatten(),
+            iat: required(iat, "iat")?.0,
+            nbf: nbf.flatten().map(|d| d.0),
+            exp: exp.flatten().map(|d| d.0),
             jti: jti.flatten(),
             lic: required(lic, "lic")?,
             extra,

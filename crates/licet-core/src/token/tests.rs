@@ -96,3 +96,28 @@ fn armored_needs_both_markers_and_nothing_else() {
     assert_eq!(reason(&format!("{armored}trailing")), Reason::LicenseMalformed);
     assert!(Jws::decode(format!("\n\n  {armored}\n\n").as_bytes(), MAX_TOKEN_BYTES).is_ok());
 }
+
+#[test]
+fn one_leading_byte_order_mark_is_dropped_in_every_encoding() {
+    const BOM: &[u8] = b"\xef\xbb\xbf";
+    let compact = token();
+    for encoding in [Encoding::Compact, Encoding::Json, Encoding::Armored] {
+        let text = encode_compact(&compact, encoding);
+        // As Notepad saves it (BOM, CRLF line ends), and with whitespace on either side of the BOM.
+        for prefix in [BOM.to_vec(), [b"\r\n ", BOM, b"\r\n"].concat()] {
+            let input = [prefix.as_slice(), text.replace('\n', "\r\n").as_bytes()].concat();
+            let jws = Jws::decode(&input, MAX_TOKEN_BYTES).unwrap_or_else(|e| panic!("{encoding:?}: {e}"));
+            assert_eq!((jws.encoding(), jws.compact()), (encoding, compact.as_str()));
+        }
+        // Only one, and only in front.
+        let twice = [BOM, BOM, text.as_bytes()].concat();
+        assert_eq!(
+            Jws::decode(&twice, MAX_TOKEN_BYTES).unwrap_err().reason(),
+            Reason::LicenseMalformed
+        );
+        let inside = text.replacen('.', "\u{feff}.", 1);
+        if inside != text {
+            assert_eq!(reason(&inside), Reason::LicenseMalformed);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Interop with `jsonwebtoken` (rust_crypto backend): tokens cross in both directions, for all three algorithms.
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use licet_core::{issue, Alg, Claims, Encoding};
+use licet_core::{issue, Alg, Claims, Encoding, Reason, UnixTime};
 
 use crate::common::*;
 
@@ -58,4 +58,39 @@ fn a_licet_token_verifies_with_jsonwebtoken() {
         assert_eq!(data.claims, claims());
         assert_eq!(data.header.kid.as_deref(), Some(kid(alg).as_str()));
     }
+}
+
+/// PyJWT writes `"exp": 1798881741.599`; RFC 7519 §2 allows a non-integer NumericDate. licet floors it.
+#[test]
+fn a_jsonwebtoken_token_with_fractional_numeric_dates_verifies_and_is_floored() {
+    let mut claims = claims_json();
+    claims["iat"] = serde_json::json!(1_735_689_600.25);
+    claims["nbf"] = serde_json::json!(1_735_689_600.999);
+    claims["exp"] = serde_json::json!(1_798_881_741.599);
+    for alg in ALGS {
+        let mut header = Header::new(jwt_alg(alg));
+        header.kid = Some(kid(alg));
+        let token = encode(&header, &claims, &encoding_key(alg)).unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let payload = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap();
+        assert!(String::from_utf8(payload).unwrap().contains("1798881741.599"));
+        let v = verifier()
+            .verify(token.as_bytes())
+            .unwrap_or_else(|e| panic!("{alg}: {e}"));
+        let c = v.claims();
+        assert_eq!(
+            (c.iat, c.nbf, c.exp),
+            (
+                UnixTime(1_735_689_600),
+                Some(UnixTime(1_735_689_600)),
+                Some(UnixTime(1_798_881_741))
+            )
+        );
+    }
+    // Out of range is still invalid claims, not a time in the far future.
+    claims["exp"] = serde_json::json!(1e300);
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(kid(Alg::EdDSA));
+    let token = encode(&header, &claims, &encoding_key(Alg::EdDSA)).unwrap();
+    assert_reason(verifier().verify(token.as_bytes()), Reason::LicenseInvalidClaims);
 }
