@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::claims::{Audience, Claims, Customer, Extra, License, Limit, OrgEntitlement, Renewal};
@@ -439,16 +440,9 @@ fn time(member: &str, value: &Value, format: Time, edge: Edge) -> Result<UnixTim
     }
 }
 
-/// RFC 7519 NumericDate: integer or fractional seconds; a fraction is floored, so a license never lasts longer
-/// than it says. Out-of-range values are refused rather than clamped.
+/// RFC 7519 NumericDate, read exactly as licet's own claims read it (a fraction is floored).
 fn numeric_date(value: &Value) -> Option<UnixTime> {
-    if let Some(i) = value.as_i64() {
-        return Some(UnixTime(i));
-    }
-    let f = value.as_f64()?;
-    // i64::MAX is not exactly representable; 2^63 as f64 is the first value out of range.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    (-LIMIT..LIMIT).contains(&f).then(|| UnixTime(f.floor() as i64))
+    crate::time::NumericDate::deserialize(value).ok().map(|d| d.0)
 }
 
 fn date_or_date_time(s: &str, edge: Edge) -> Option<UnixTime> {
