@@ -75,6 +75,15 @@ impl VerifyError {
         }
     }
 
+    /// The specifics after the reason's sentence (which member, which kid, …), without the sentence itself, for
+    /// callers that print the sentence on their own. `None` when there are none.
+    pub fn detail(&self) -> Option<String> {
+        let full = self.to_string();
+        let rest = full.strip_prefix(self.reason().sentence()).unwrap_or(&full).trim();
+        let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
+        (!rest.is_empty()).then(|| rest.to_owned())
+    }
+
     /// A vendor format's mapping error, named with the format.
     pub(crate) fn mapping(format: &'static str, e: crate::format::MapError) -> Self {
         match e {
@@ -106,5 +115,9 @@ mod tests {
         assert!(text.starts_with(Reason::LicenseUnknownKey.sentence()));
         assert!(text.contains("2024-a"));
         assert_eq!(e.reason().code(), "license_unknown_key");
+        assert_eq!(
+            e.detail().as_deref(),
+            Some("kid \"2024-a\" is not among the 2 trusted key(s)")
+        );
     }
 }

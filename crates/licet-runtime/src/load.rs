@@ -8,7 +8,7 @@ use licet_core::policy::Reevaluate;
 use licet_core::{
     evaluate, evaluate_org, Context, Entitlements, HighWater, Policy, Reason, SequenceKey, State, UnixTime,
 };
-use licet_core::{Status, VerifiedLicense};
+use licet_core::{Status, VerifiedLicense, VerifyError};
 use licet_store::{Change, NewLicense, Scope, StoreError};
 use sha2::{Digest, Sha256};
 
@@ -32,7 +32,7 @@ pub(crate) struct LoadedToken {
 pub(crate) struct Loaded {
     pub(crate) instance: Option<LoadedToken>,
     pub(crate) orgs: BTreeMap<String, LoadedToken>,
-    cache: HashMap<[u8; 32], Result<Arc<VerifiedLicense>, Reason>>,
+    cache: HashMap<[u8; 32], Result<Arc<VerifiedLicense>, VerifyError>>,
     /// The module set decided at the last load (`Reevaluate::OnLoad` keeps it until the next one).
     frozen_modules: Option<Arc<[bool]>>,
     /// The winning source's problem at the last load, if any.
@@ -56,14 +56,16 @@ impl LoadedToken {
 }
 
 impl Loaded {
-    fn verify(&mut self, inner: &Inner, token: &str) -> Result<Arc<VerifiedLicense>, Reason> {
+    /// The verification, cached by token; the error keeps its specifics (which member, which kid) for the
+    /// operator who just installed the token.
+    fn verify(&mut self, inner: &Inner, token: &str) -> Result<Arc<VerifiedLicense>, VerifyError> {
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(hit) = self.cache.get(&hash) {
             return hit.clone();
         }
         let result = inner.verifier.verify(token.as_bytes()).map(Arc::new).map_err(|e| {
             tracing::warn!(code = e.reason().code(), "license refused by verification: {e}");
-            e.reason()
+            e
         });
         if self.cache.len() >= VERIFY_CACHE_MAX {
             self.cache.clear();
@@ -268,7 +270,7 @@ impl Inner {
             Ok(found) => {
                 let token = found.map(|f| LoadedToken {
                     source: f.kind,
-                    verified: loaded.verify(self, &f.token),
+                    verified: loaded.verify(self, &f.token).map_err(|e| e.reason()),
                 });
                 match token {
                     // The store holds only licenses that verified at install; one refused now (a build that no
@@ -310,7 +312,7 @@ impl Inner {
         }
         let mut orgs = BTreeMap::new();
         for (id, token) in store_orgs {
-            let verified = loaded.verify(self, &token);
+            let verified = loaded.verify(self, &token).map_err(|e| e.reason());
             orgs.insert(
                 id,
                 LoadedToken {
@@ -390,7 +392,10 @@ impl Inner {
     ) -> Result<Arc<Snapshot>, Error> {
         let token = normalize(token)?;
         let mut loaded = self.loaded.lock().await;
-        let verified = loaded.verify(self, &token).map_err(Error::refused)?;
+        let verified = loaded.verify(self, &token).map_err(|e| Error::Refused {
+            reason: e.reason(),
+            detail: e.detail(),
+        })?;
         let now = self.clock.now();
         let ctx = self.context(&loaded, Some((&verified, &scope))).await?;
         let status = match &scope {
@@ -414,9 +419,15 @@ impl Inner {
                 actor,
                 "license install refused; the current license is kept"
             );
+            // The status's sentence starts with the reason's own; say each thing once.
+            let detail = status
+                .sentence
+                .strip_prefix(reason.sentence())
+                .unwrap_or(&status.sentence)
+                .trim();
             return Err(Error::Refused {
                 reason,
-                detail: Some(status.sentence),
+                detail: (!detail.is_empty()).then(|| detail.to_owned()),
             });
         }
         let lic = &verified.claims().lic;

@@ -12,11 +12,19 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter("info").init();
     let dir = std::env::var("JUSTIAM_DATA_DIR").unwrap_or_else(|_| "./justiam-data".into());
     let store = licet_store::open_in_data_dir(std::path::Path::new(&dir)).await?;
+    // The control-plane admin's credential: JUSTIAM_ADMIN_TOKEN, or one made now and printed once.
+    let admin_token = std::env::var("JUSTIAM_ADMIN_TOKEN").unwrap_or_else(|_| {
+        let token = uuid::Uuid::new_v4().to_string();
+        println!("control-plane admin token (JUSTIAM_ADMIN_TOKEN): {token}");
+        token
+    });
     let app = justiam_example::Justiam::start(justiam_example::Config {
         verifier: Seed::Justiam.verifier()?,
         store,
         clock: Arc::new(SystemClock),
         auto_renewal: true,
+        admin_token: admin_token.clone(),
+        self_managed: std::env::var("LICENSE_SELF_MANAGED").is_ok_and(|v| v.eq_ignore_ascii_case("true")),
     })
     .await?;
     let now = SystemClock.now();

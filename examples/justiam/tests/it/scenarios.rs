@@ -11,7 +11,14 @@ use serde_json::json;
 
 use seed_testkit::http::{call, call_with, get, post};
 
+const ADMIN: &str = "admin-test-credential";
+const AS_ADMIN: [(&str, &str); 1] = [("authorization", "Bearer admin-test-credential")];
+
 async fn start() -> (Justiam, Router, ManualClock, tempfile::TempDir) {
+    start_with(false).await
+}
+
+async fn start_with(self_managed: bool) -> (Justiam, Router, ManualClock, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
     let app = Justiam::start(Config {
@@ -19,6 +26,8 @@ async fn start() -> (Justiam, Router, ManualClock, tempfile::TempDir) {
         store: licet_store::open_in_data_dir(dir.path()).await.unwrap(),
         clock: Arc::new(clock.clone()),
         auto_renewal: false,
+        admin_token: ADMIN.into(),
+        self_managed,
     })
     .await
     .unwrap();
@@ -43,7 +52,11 @@ fn sign(l: &JustiamLicense) -> String {
 }
 
 async fn activate(r: &Router, token: &str) -> (u16, serde_json::Value) {
-    call_with(r, Method::POST, "/control/license", &[], Some(token.to_owned())).await
+    call_with(r, Method::POST, "/control/license", &AS_ADMIN, Some(token.to_owned())).await
+}
+
+async fn control(r: &Router, method: Method, path: &str) -> (u16, serde_json::Value) {
+    call_with(r, method, path, &AS_ADMIN, None).await
 }
 
 async fn tenant(r: &Router, id: &str) -> u16 {
@@ -187,7 +200,7 @@ async fn control_plane_fans_out_and_clearing_reverts_every_tenant() {
         );
     }
     assert_eq!(tenant(&r, "t3").await, 201);
-    assert_eq!(call(&r, Method::DELETE, "/control/license", None).await.0, 200);
+    assert_eq!(control(&r, Method::DELETE, "/control/license").await.0, 200);
     for t in ["t1", "t2", "t3"] {
         assert_eq!(
             get(&r, &format!("/api/tenants/{t}/license")).await.1["status"],
@@ -215,17 +228,160 @@ async fn renewal_url_refresh_replaces_the_license() {
     clock.set(T0.plus_days(340));
     app.runtime.reevaluate().await.unwrap();
     assert_eq!(get(&r, "/control/license").await.1["status"], "expiring_soon");
-    let (code, body) = post(&r, "/control/license/refresh", json!({})).await;
+    let (code, body) = control(&r, Method::POST, "/control/license/refresh").await;
     assert_eq!(code, 200, "{body}");
-    assert!(body["outcome"].as_str().unwrap().starts_with("Installed"), "{body}");
+    assert_eq!(body["outcome"], "installed", "{body}");
     let (_, lic) = get(&r, "/control/license").await;
     assert_eq!(
         (lic["status"].as_str(), lic["expires_at"].as_str()),
         (Some("active"), Some(T0.plus_days(730).to_rfc3339().as_str()))
     );
     // Asking again: the same license is not newer, nothing changes.
-    assert!(post(&r, "/control/license/refresh", json!({})).await.1["outcome"]
-        .as_str()
+    assert_eq!(
+        control(&r, Method::POST, "/control/license/refresh").await.1["outcome"],
+        "not_newer"
+    );
+}
+
+/// The manual's license, written exactly as its field table says (magic numbers and an empty `instance_id`
+/// included), signed by `jsonwebtoken`, activated through the control plane as an operator would.
+#[tokio::test]
+async fn the_manuals_own_license_is_accepted_unchanged() {
+    let (_app, r, _c, _d) = start().await;
+    let key = Vendor::new(Seed::Justiam)
         .unwrap()
-        .starts_with("NotNewer"));
+        .sign(&json!({
+            "sub": "ACME Corp", "instance_id": "", "max_users": -1, "max_tenants": 0,
+            "renewal_url": "https://licensing.justiam.example/renew/acme",
+            "iat": T0.0, "exp": T0.plus_days(365).0
+        }))
+        .unwrap();
+    let (code, lic) = activate(&r, &key).await;
+    assert_eq!(code, 200, "{lic}");
+    assert_eq!(
+        (
+            lic["status"].as_str(),
+            lic["sub"].as_str(),
+            lic["max_users"].as_str(),
+            lic["max_tenants"].as_str()
+        ),
+        (Some("active"), Some("ACME Corp"), Some("unlimited"), Some("unlimited"))
+    );
+    for i in 0..4 {
+        assert_eq!(tenant(&r, &format!("t{i}")).await, 201, "max_tenants: 0 is unlimited");
+    }
+    for i in 0..12 {
+        assert_eq!(
+            user(&r, "t0", &format!("u{i}")).await.0,
+            201,
+            "max_users: -1 is unlimited"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_control_plane_license_endpoints_need_the_admin_credential() {
+    let (_app, r, _c, _d) = start().await;
+    activate(&r, &sign(&license(-1, 0, "", ""))).await;
+    let anonymous = [
+        call(&r, Method::DELETE, "/control/license", None).await,
+        call_with(
+            &r,
+            Method::POST,
+            "/control/license",
+            &[],
+            Some(sign(&license(1, 1, "", ""))),
+        )
+        .await,
+        post(&r, "/control/license/refresh", json!({})).await,
+        call_with(
+            &r,
+            Method::DELETE,
+            "/control/license",
+            &[("authorization", "Bearer wrong")],
+            None,
+        )
+        .await,
+    ];
+    for (code, body) in anonymous {
+        assert_eq!((code, body["code"].as_str()), (401, Some("admin_required")), "{body}");
+    }
+    let (_, lic) = get(&r, "/control/license").await;
+    assert_eq!(
+        (lic["status"].as_str(), lic["max_users"].as_str()),
+        (Some("active"), Some("unlimited"))
+    );
+    // Tenant admins cannot manage it while the control plane does.
+    let created = post(&r, "/api/tenants", json!({ "id": "t1" })).await.1;
+    let tenant_admin = format!("Bearer {}", created["admin_token"].as_str().unwrap());
+    let (code, body) = call_with(
+        &r,
+        Method::DELETE,
+        "/api/tenants/t1/license",
+        &[("authorization", tenant_admin.as_str())],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (code, body["code"].as_str()),
+        (403, Some("license_managed_by_control_plane"))
+    );
+}
+
+#[tokio::test]
+async fn self_managed_mode_lets_tenant_admins_manage_the_license() {
+    let (_app, r, _c, _d) = start_with(true).await;
+    let created = post(&r, "/api/tenants", json!({ "id": "t1" })).await.1;
+    let tenant_admin = format!("Bearer {}", created["admin_token"].as_str().unwrap());
+    let auth = [("authorization", tenant_admin.as_str())];
+    let key = sign(&license(-1, 0, "", ""));
+    let (code, _) = call_with(&r, Method::POST, "/api/tenants/t1/license", &[], Some(key.clone())).await;
+    assert_eq!(code, 401, "a tenant admin's credential is still needed");
+    let (code, lic) = call_with(&r, Method::POST, "/api/tenants/t1/license", &auth, Some(key)).await;
+    assert_eq!((code, lic["status"].as_str()), (200, Some("active")), "{lic}");
+    let (code, body) = activate(&r, &sign(&license(1, 1, "", ""))).await;
+    assert_eq!((code, body["code"].as_str()), (403, Some("license_self_managed")));
+    let (code, lic) = call_with(&r, Method::DELETE, "/api/tenants/t1/license", &auth, None).await;
+    assert_eq!((code, lic["status"].as_str()), (200, Some("free_tier")));
+}
+
+/// The manual's troubleshooting table, row by row: what the operator reads, once, in JustIAM's words.
+#[tokio::test]
+async fn troubleshooting_sentences_are_the_manuals() {
+    let (app, r, clock, _d) = start().await;
+    let (_, lic) = get(&r, "/control/license").await;
+    assert_eq!(lic["status"], "free_tier");
+    assert!(lic["message"].as_str().unwrap().contains("free tier"), "{lic}");
+    // "Instance ID mismatch"
+    let (code, body) = activate(&r, &sign(&license(5, 1, "5d2b0c1a-0000-4000-8000-000000000000", ""))).await;
+    let message = body["message"].as_str().unwrap();
+    assert_eq!(code, 422);
+    assert!(message.starts_with("Instance ID mismatch"), "{message}");
+    assert!(
+        message.contains("deployment") && !message.contains("install id"),
+        "{message}"
+    );
+    assert!(message.contains("unchanged"), "{message}");
+    let first = message.split(". ").next().unwrap();
+    assert_eq!(message.matches(first).count(), 1, "said once: {message}");
+    // "Max users exceeded"
+    activate(&r, &sign(&license(1, 0, "", ""))).await;
+    tenant(&r, "t1").await;
+    assert_eq!(user(&r, "t1", "a").await.0, 201);
+    let (code, body) = user(&r, "t1", "b").await;
+    assert_eq!((code, body["code"].as_str()), (403, Some("quota_exceeded")));
+    assert!(
+        body["message"].as_str().unwrap().starts_with("Max users exceeded"),
+        "{body}"
+    );
+    // "License expired": new users blocked, in words that name no internal kind.
+    clock.set(T0.plus_days(TERM_DAYS + 31));
+    app.runtime.reevaluate().await.unwrap();
+    let (_, lic) = get(&r, "/control/license").await;
+    assert!(lic["message"].as_str().unwrap().starts_with("License expired"), "{lic}");
+    let (code, body) = user(&r, "t1", "c").await;
+    let message = body["message"].as_str().unwrap();
+    assert_eq!((code, body["code"].as_str()), (403, Some("license_expired")));
+    assert!(message.starts_with("License expired"), "{message}");
+    assert!(!message.contains("users_per_tenant"), "{message}");
 }
