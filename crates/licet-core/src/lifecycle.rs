@@ -309,19 +309,17 @@ pub fn days_until(exp: UnixTime, now: UnixTime) -> i64 {
     i64::try_from(diff.div_euclid(i128::from(UnixTime::SECONDS_PER_DAY))).unwrap_or(i64::MAX)
 }
 
-fn effect_sentence(policy: &Policy, effect: Effect) -> String {
+fn effect_sentence(effect: Effect) -> String {
     match effect {
         Effect::Full | Effect::Banner => String::new(),
         Effect::ReadOnly => " The product is read-only until a valid license is installed; your data is kept.".into(),
         Effect::Locked => " Only sign-in, health and the license page work until a valid license is installed.".into(),
         Effect::ModulesUnloaded => " Licensed modules are not loaded; the rest of the product works.".into(),
         Effect::FreeTier => " Free-tier limits apply.".into(),
+        // The blocked kinds are the policy's internal names (`users_per_tenant`); a product that wants to name
+        // them says so in its own words.
         Effect::CreationBlocked => {
-            let kinds: Vec<&str> = policy.blocked_kinds.iter().map(|k| k.as_ref()).collect();
-            format!(
-                " New {} cannot be created; existing ones and sign-ins keep working.",
-                kinds.join(", ")
-            )
+            " New items the license counts cannot be created; existing ones and sign-ins keep working.".into()
         }
         Effect::Unenforced => " License enforcement is off.".into(),
     }
@@ -351,7 +349,7 @@ fn sentence(policy: &Policy, state: State, reason: Option<Reason>, effect: Effec
             .map_or(Reason::LicenseInvalid.sentence(), Reason::sentence)
             .to_owned(),
     };
-    head + &effect_sentence(policy, effect)
+    head + &effect_sentence(effect)
 }
 
 fn base_status(policy: &Policy, now: UnixTime, state: State, reason: Option<Reason>, ent: Entitlements) -> Status {
@@ -561,7 +559,7 @@ fn scope_to_org(
             status.expires_at = org.valid_until;
             status.grace_ends_at = org.valid_until.map(|u| u.plus_seconds(policy.grace()));
             status.days_remaining = org.days_remaining;
-            status.sentence = format!("Organization {org_id}: {}", org_sentence(policy, &org));
+            status.sentence = format!("Organization {org_id}: {}", org_sentence(&org));
             status.entitlements = org.entitlements;
             status.next_change = org.next_change;
             status
@@ -578,8 +576,8 @@ fn scope_to_org(
     }
 }
 
-fn org_sentence(policy: &Policy, org: &OrgStatus) -> String {
-    let effect = effect_sentence(policy, org.entitlements.effect);
+fn org_sentence(org: &OrgStatus) -> String {
+    let effect = effect_sentence(org.entitlements.effect);
     let head = match (org.state, org.valid_until) {
         (State::Active, None) => "active.".to_owned(),
         (State::Active, Some(u)) => format!("active until {u}."),

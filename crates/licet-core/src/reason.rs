@@ -195,7 +195,7 @@ impl Reason {
             }
             Reason::LicenseInvalid => "The installed license is not valid. Open the license page to see why.",
             Reason::LicenseLocked => {
-                "The license has lapsed and the product is locked. Sign in and install a renewed license."
+                "The product is locked: only sign-in, health and the license page work until a valid license is installed."
             }
             Reason::LicenseReadOnly => {
                 "License expired: the product is read-only until a renewed license is installed. Your data is kept."

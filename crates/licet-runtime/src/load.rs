@@ -419,16 +419,13 @@ impl Inner {
                 actor,
                 "license install refused; the current license is kept"
             );
-            // The status's sentence starts with the reason's own; say each thing once.
-            let detail = status
-                .sentence
-                .strip_prefix(reason.sentence())
-                .unwrap_or(&status.sentence)
-                .trim();
-            return Err(Error::Refused {
-                reason,
-                detail: (!detail.is_empty()).then(|| detail.to_owned()),
-            });
+            // The status's sentence would describe this license as if it were in force (its effect), which it is
+            // not: the refusal carries the reason and only the specifics that help.
+            let detail = match reason {
+                Reason::LicenseNotYetValid => verified.claims().nbf.map(|nbf| format!("it starts on {nbf}")),
+                _ => None,
+            };
+            return Err(Error::Refused { reason, detail });
         }
         let lic = &verified.claims().lic;
         let mut change = Change::new(actor, now);

@@ -32,8 +32,9 @@ pub struct Config {
     pub clock: Arc<dyn Clock>,
     /// `nivq.licensing.license-file` (default `/etc/nivq/license.jwt`).
     pub license_file: Option<PathBuf>,
-    /// Host of `BACKEND_URL`, for domain-bound licences.
-    pub domain: Option<String>,
+    /// `BACKEND_URL`: its host is the domain a domain-bound licence is checked against ("the host of
+    /// BACKEND_URL, e.g. api.acme.com"; an IP when the API is reached by IP).
+    pub backend_url: Option<String>,
     /// Environment lookups: given to the runtime only to prove none of them unlocks anything.
     pub env: licet_runtime::EnvFn,
 }
@@ -66,6 +67,14 @@ pub fn label(state: LicState) -> &'static str {
     }
 }
 
+/// The host of a backend URL (`https://api.acme.com:8443/v1` → `api.acme.com`, `http://[::1]:80` → `::1`); `None`
+/// for a URL without a host, which then binds to no domain and says so in the log.
+pub fn backend_host(url: &str) -> Option<String> {
+    let uri: axum::http::Uri = url.trim().parse().ok()?;
+    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
 fn err(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (status, Json(json!({ "code": code, "message": message.into() }))).into_response()
 }
@@ -79,8 +88,12 @@ impl Nivq {
         if let Some(f) = config.license_file {
             b = b.license_file(f);
         }
-        if let Some(d) = config.domain {
-            b = b.domain(d);
+        match config.backend_url.as_deref().map(|u| (u, backend_host(u))) {
+            Some((_, Some(host))) => b = b.domain(host),
+            Some((url, None)) => {
+                tracing::warn!("BACKEND_URL {url:?} has no host; a domain-bound licence will not match")
+            }
+            None => {}
         }
         let db = Db {
             users: vec![("owner".into(), "OWNER"), ("member".into(), "MEMBER")],

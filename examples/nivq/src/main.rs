@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "/etc/nivq/license.jwt".into())
                 .into(),
         ),
-        domain: std::env::var("NIVQ_DOMAIN").ok(),
+        backend_url: std::env::var("BACKEND_URL").ok(),
         env: Arc::new(|k| std::env::var(k).ok()),
     })
     .await?;

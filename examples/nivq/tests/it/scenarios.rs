@@ -28,13 +28,13 @@ impl World {
         }
     }
 
-    async fn start_on(&self, domain: Option<&str>) -> Nivq {
+    async fn start_on(&self, backend_url: Option<&str>) -> Nivq {
         Nivq::start(Config {
             verifier: Seed::Nivq.verifier().unwrap(),
             store: self.store.clone(),
             clock: Arc::new(self.clock.clone()),
             license_file: Some(self.dir.path().join("license.jwt")),
-            domain: domain.map(Into::into),
+            backend_url: backend_url.map(Into::into),
             // Whatever an operator puts in the environment, nothing unlocks a feature.
             env: Arc::new(|k| (k.contains("FEATURE") || k.contains("LICEN")).then(|| "self_learning".to_owned())),
         })
@@ -251,10 +251,11 @@ async fn domain_binding_with_wildcard() {
     let mut order = NivqLicense::team(T0, 1);
     order.domain = Some("*.acme.com".into());
     let w = World::new().await;
-    let r = w.start_on(Some("api.acme.com")).await.router();
+    // "the host of BACKEND_URL, e.g. api.acme.com", whatever the scheme, port and path.
+    let r = w.start_on(Some("https://api.acme.com:8443/v1")).await.router();
     assert_eq!(upload(&r, None, &token(&order)).await.0, 200);
     let w2 = World::new().await;
-    let r2 = w2.start_on(Some("acme.com")).await.router();
+    let r2 = w2.start_on(Some("https://acme.com")).await.router();
     assert_eq!(
         upload(&r2, None, &token(&order)).await.1["code"],
         "license_domain_mismatch"
@@ -282,4 +283,75 @@ async fn mounted_file_seeds_the_database_once() {
     std::fs::remove_file(w.dir.path().join("license.jwt")).unwrap();
     let r = w.start().await.router();
     assert_eq!(get(&r, "/v1/workspaces").await.0, 200);
+}
+
+#[test]
+fn backend_host_is_the_urls_host() {
+    use nivq_example::backend_host;
+    assert_eq!(backend_host("https://api.acme.com").as_deref(), Some("api.acme.com"));
+    assert_eq!(
+        backend_host("https://API.Acme.com:8443/v1/x?y").as_deref(),
+        Some("api.acme.com")
+    );
+    assert_eq!(backend_host("http://10.0.0.7:8080").as_deref(), Some("10.0.0.7"));
+    assert_eq!(backend_host("http://[2001:db8::1]:80/").as_deref(), Some("2001:db8::1"));
+    assert_eq!(backend_host("/relative/path"), None);
+}
+
+/// The manual's licence as Nivorbit would write it (edition, features, the three ceilings with 0 = unlimited,
+/// a domain binding), signed by `jsonwebtoken`, uploaded with the manual's `curl -F` on a deployment whose
+/// BACKEND_URL is `https://api.acme.com`.
+#[tokio::test]
+async fn the_manuals_own_licence_is_accepted_unchanged() {
+    let w = World::new().await;
+    let r = w.start_on(Some("https://api.acme.com")).await.router();
+    let licence = Vendor::new(Seed::Nivq)
+        .unwrap()
+        .sign(&json!({
+            "sub": "acme", "edition": "team", "features": ["rbac"],
+            "maxWorkspaces": 1, "maxAgents": 0, "maxUsers": 0, "domain": "*.acme.com",
+            "iat": T0.0, "exp": T0.plus_days(365).0
+        }))
+        .unwrap();
+    let (code, body) = upload(&r, None, &licence).await;
+    assert_eq!((code, body["state"].as_str()), (200, Some("VALID")), "{body}");
+    let owner = sign_in(&r, "owner").await;
+    let st = state(&r, &owner).await;
+    assert_eq!(st["limits"]["agents"], "unlimited", "{st}");
+    assert_eq!(st["limits"]["users"], "unlimited");
+    assert_eq!(post(&r, "/v1/workspaces", json!({"name": "a"})).await.0, 201);
+    assert_eq!(
+        post(&r, "/v1/workspaces", json!({"name": "b"})).await.1["code"],
+        "quota_exceeded"
+    );
+    for _ in 0..20 {
+        assert_eq!(
+            post(&r, "/v1/agents", json!({})).await.0,
+            201,
+            "maxAgents: 0 is unlimited"
+        );
+    }
+}
+
+/// A fresh deployment says it waits for activation, not that a licence lapsed; a refused upload keeps the
+/// licence in force and does not claim the product is locked.
+#[tokio::test]
+async fn sentences_say_what_is_true_now() {
+    let w = World::new().await;
+    let r = w.start().await.router();
+    let (code, body) = get(&r, "/v1/workspaces").await;
+    assert_eq!(code, 403);
+    let message = body["message"].as_str().unwrap();
+    assert!(!message.contains("lapsed"), "{message}");
+    let owner = sign_in(&r, "owner").await;
+    assert_eq!(state(&r, &owner).await["state"], "ACTIVATION_PENDING");
+    assert_eq!(upload(&r, None, &token(&NivqLicense::team(T0, 2))).await.0, 200);
+    let (code, body) = upload(&r, Some(&owner), &token(&NivqLicense::team(T0, 1))).await;
+    assert_eq!((code, body["code"].as_str()), (409, Some("license_rolled_back")));
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        !message.contains("Only sign-in"),
+        "the licence in force still works: {message}"
+    );
+    assert_eq!(state(&r, &owner).await["state"], "VALID");
 }
