@@ -13,12 +13,19 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter("info").init();
     let dir = std::path::PathBuf::from(std::env::var("DATA_DIR").unwrap_or_else(|_| "./honeyframe-data".into()));
     let store = licet_store::open_in_data_dir(&dir).await?;
+    // The admin's credential for Settings → License: HONEYFRAME_ADMIN_TOKEN, or one made now and printed once.
+    let admin_token = std::env::var("HONEYFRAME_ADMIN_TOKEN").unwrap_or_else(|_| {
+        let token = uuid::Uuid::new_v4().to_string();
+        println!("admin token (HONEYFRAME_ADMIN_TOKEN): {token}");
+        token
+    });
     let app = honeyframe_example::Honeyframe::start(honeyframe_example::Config {
         verifier: Seed::Honeyframe.verifier()?,
         store,
         clock: Arc::new(SystemClock),
         env: Arc::new(|k| std::env::var(k).ok()),
         license_file: dir.join("license.json"),
+        admin_token,
     })
     .await?;
     let now = SystemClock.now();

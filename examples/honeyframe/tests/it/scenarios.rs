@@ -11,9 +11,17 @@ use seed_testkit::{Seed, Vendor, T0};
 
 use seed_testkit::http::{call_with, get};
 
+const ADMIN: &str = "admin-test-credential";
+
 async fn start(env: &[(&str, &str)]) -> (Honeyframe, Router, ManualClock, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(T0);
+    let (app, r) = start_in(&dir, &clock, env).await;
+    (app, r, clock, dir)
+}
+
+/// Starts (or restarts) Honeyframe on `dir` as its `$DATA_DIR`.
+async fn start_in(dir: &tempfile::TempDir, clock: &ManualClock, env: &[(&str, &str)]) -> (Honeyframe, Router) {
     let env: HashMap<String, String> = env.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
     let app = Honeyframe::start(Config {
         verifier: Seed::Honeyframe.verifier().unwrap(),
@@ -21,11 +29,12 @@ async fn start(env: &[(&str, &str)]) -> (Honeyframe, Router, ManualClock, tempfi
         clock: Arc::new(clock.clone()),
         env: Arc::new(move |k| env.get(k).cloned()),
         license_file: dir.path().join("license.json"),
+        admin_token: ADMIN.into(),
     })
     .await
     .unwrap();
     let r = app.router();
-    (app, r, clock, dir)
+    (app, r)
 }
 
 fn token(customer: &str, features: &[&str]) -> String {
@@ -46,8 +55,14 @@ async fn req(r: &Router, m: Method, path: &str, org: Option<&str>, body: Option<
     call_with(r, m, path, &headers, body).await
 }
 
+/// Settings → License, signed in as the admin.
 async fn paste(r: &Router, org: Option<&str>, tok: &str) -> (u16, serde_json::Value) {
-    req(r, Method::POST, "/api/license", org, Some(tok.to_owned())).await
+    let auth = format!("Bearer {ADMIN}");
+    let mut headers = vec![("authorization", auth.as_str())];
+    if let Some(o) = org {
+        headers.push(("x-org-slug", o));
+    }
+    call_with(r, Method::POST, "/api/license", &headers, Some(tok.to_owned())).await
 }
 
 #[tokio::test]
@@ -188,4 +203,94 @@ async fn per_org_license_beats_instance_wide_for_that_org_only() {
         req(&r, Method::GET, "/api/license", Some("initech"), None).await.1["customer"],
         "ACME"
     );
+}
+
+/// The manual's license: "an Ed25519-signed JSON document that names the customer org, the licensed tier, the
+/// licensed products, an expiry date, and an optional user limit", signed with ed25519-dalek over serde_jcs's
+/// canonical payload, pasted by an admin.
+#[tokio::test]
+async fn the_manuals_own_license_is_accepted_unchanged() {
+    let (_a, r, _c, dir) = start(&[]).await;
+    let doc = Vendor::new(Seed::Honeyframe)
+        .unwrap()
+        .sign(&serde_json::json!({
+            "customer": "ACME", "tier": "enterprise", "products": ["hub_platform", "hub_cloud"],
+            "features": ["chat_connector"], "expires": "2026-12-31", "users_limit": 50
+        }))
+        .unwrap();
+    let (code, lic) = paste(&r, None, &doc).await;
+    assert_eq!(code, 200, "{lic}");
+    assert_eq!(
+        (
+            lic["status"].as_str(),
+            lic["badge"].as_str(),
+            lic["customer"].as_str(),
+            lic["tier"].as_str()
+        ),
+        (Some("valid"), Some("Active"), Some("ACME"), Some("enterprise"))
+    );
+    assert_eq!(lic["users_limit"], 50);
+    assert_eq!(lic["expires"], "2027-01-01T00:00:00Z", "valid through the expiry date");
+    assert_eq!(req(&r, Method::POST, "/api/chat", None, None).await.0, 200);
+    let (code, body) = req(&r, Method::POST, "/api/ai/dashboards", None, None).await;
+    assert_eq!((code, body["code"].as_str()), (403, Some("feature_not_licensed")));
+    // "the backend writes the new license to $DATA_DIR/license.json"
+    assert_eq!(std::fs::read_to_string(dir.path().join("license.json")).unwrap(), doc);
+}
+
+#[tokio::test]
+async fn settings_license_needs_an_admin() {
+    let (_a, r, _c, _d) = start(&[]).await;
+    let tok = token("ACME", &[]);
+    for headers in [vec![], vec![("authorization", "Bearer not-the-admin")]] {
+        let (code, body) = call_with(&r, Method::POST, "/api/license", &headers, Some(tok.clone())).await;
+        assert_eq!((code, body["code"].as_str()), (401, Some("admin_required")));
+    }
+    assert_eq!(get(&r, "/api/license").await.1["badge"], "No License");
+}
+
+#[tokio::test]
+async fn a_per_org_license_serves_only_the_org_it_names() {
+    let (_a, r, _c, _d) = start(&[]).await;
+    let globex = token("Globex Health", &["chat_connector"]);
+    let (code, body) = paste(&r, Some("initech"), &globex).await;
+    assert_eq!(
+        (code, body["code"].as_str()),
+        (422, Some("license_wrong_org")),
+        "{body}"
+    );
+    assert!(body["message"].as_str().unwrap().contains("globex-health"), "{body}");
+    assert_eq!(
+        req(&r, Method::GET, "/api/license", Some("initech"), None).await.1["status"],
+        "missing"
+    );
+    assert_eq!(paste(&r, Some("globex-health"), &globex).await.0, 200);
+    assert_eq!(
+        req(&r, Method::POST, "/api/chat", Some("globex-health"), None).await.0,
+        200
+    );
+}
+
+/// "CLI — overwrite $DATA_DIR/license.json and restart the service": the file the operator wrote takes effect,
+/// even after a license was pasted in the UI; a broken file does not replace the license in force.
+#[tokio::test]
+async fn an_overwritten_license_file_takes_effect_at_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(T0);
+    let (app, r) = start_in(&dir, &clock, &[]).await;
+    paste(&r, None, &token("ACME", &[])).await;
+    drop((app, r));
+    std::fs::write(dir.path().join("license.json"), token("ACME", &["chat_connector"])).unwrap();
+    let (app, r) = start_in(&dir, &clock, &[]).await;
+    assert_eq!(
+        req(&r, Method::POST, "/api/chat", None, None).await.0,
+        200,
+        "the file won"
+    );
+    drop((app, r));
+    std::fs::write(dir.path().join("license.json"), "{corrupt").unwrap();
+    let (_app, r) = start_in(&dir, &clock, &[]).await;
+    let (_, lic) = get(&r, "/api/license").await;
+    assert_eq!(lic["status"], "valid", "{lic}");
+    assert_eq!(req(&r, Method::POST, "/api/chat", None, None).await.0, 200);
 }
