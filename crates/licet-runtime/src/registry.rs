@@ -50,6 +50,8 @@ pub struct ModuleDecision {
 pub struct ModuleRegistry {
     noun: Cow<'static, str>,
     modules: Vec<Module>,
+    /// The product's own words for every skip, when its manual uses one phrase for all of them.
+    skip_phrase: Option<Cow<'static, str>>,
 }
 
 impl Default for ModuleRegistry {
@@ -64,7 +66,15 @@ impl ModuleRegistry {
         ModuleRegistry {
             noun: noun.into(),
             modules: Vec::new(),
+            skip_phrase: None,
         }
+    }
+
+    /// Says every skip in one phrase (Liberty's "Skipping licensed connector X — no valid license", whatever
+    /// the reason); the reason itself stays in the decision and the log line's `reason` field.
+    pub fn skip_phrase(mut self, phrase: impl Into<Cow<'static, str>>) -> Self {
+        self.skip_phrase = Some(phrase.into());
+        self
     }
 
     pub fn noun(&self) -> &str {
@@ -102,7 +112,12 @@ impl ModuleRegistry {
                 let skipped = skip_reason(status, &m.product_key);
                 let line = match skipped {
                     None => format!("Loaded licensed {} {}", self.noun, m.name),
-                    Some(r) => format!("Skipping licensed {} {} — {}", self.noun, m.name, r.words()),
+                    Some(r) => format!(
+                        "Skipping licensed {} {} — {}",
+                        self.noun,
+                        m.name,
+                        self.skip_phrase.as_deref().unwrap_or(r.words())
+                    ),
                 };
                 ModuleDecision {
                     name: m.name.clone(),

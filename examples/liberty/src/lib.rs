@@ -57,7 +57,8 @@ pub struct Liberty {
 }
 
 fn registry() -> ModuleRegistry {
-    let mut r = ModuleRegistry::new("connector");
+    // "A line per skipped connector: Skipping licensed connector nomasx1 — no valid license."
+    let mut r = ModuleRegistry::new("connector").skip_phrase("no valid license");
     for key in LICENSED {
         r.register_with_routes(key, key, [format!("/screen/{key}")]);
     }
@@ -69,14 +70,9 @@ fn decided(runtime: &Runtime) -> Loaded {
     let lines = runtime
         .module_decisions()
         .into_iter()
-        .map(|d| match d.skipped {
-            None => format!("Loaded licensed connector {}", d.name),
-            Some(_) => format!("Skipping licensed connector {} — no valid license", d.name),
-        })
+        .map(|d| d.line)
         .collect::<Vec<_>>();
-    for line in &lines {
-        tracing::info!("{line}");
-    }
+    // The runtime's module registry has already logged one line per connector, in these words.
     let snapshot = runtime.snapshot_full();
     match (&snapshot.source_error, &snapshot.instance.license) {
         // "Without a license, the framework refuses to start. | No": an unreadable source means no license.
@@ -89,10 +85,16 @@ fn decided(runtime: &Runtime) -> Loaded {
         }
         (None, _) => {}
     }
-    match snapshot.instance.status.reason {
-        Some(Reason::LicenseBadSignature) => tracing::error!("License signature invalid."),
-        Some(Reason::LicenseExpired) => tracing::error!("License expired."),
-        _ => {}
+    // The manual's diagnostics, whether the refused license replaced nothing (restart) or a kept license
+    // (reload with a broken source).
+    let kept_back = snapshot.source_error.as_ref().map(|p| p.code);
+    let refused = snapshot.instance.status.reason.map(Reason::code);
+    for code in [refused, kept_back].into_iter().flatten() {
+        match code {
+            "license_bad_signature" => tracing::error!("License signature invalid."),
+            "license_expired" => tracing::error!("License expired."),
+            _ => {}
+        }
     }
     Loaded { snapshot, lines }
 }
