@@ -119,7 +119,12 @@ pub struct StatusView {
     pub customer: Option<CustomerView>,
     pub tier: Option<String>,
     pub expires_at: Option<String>,
+    /// Whole days until `expires_at`, rounded toward zero (licet-core's `days_until`; negative once more than a
+    /// day past it).
     pub days_remaining: Option<i64>,
+    /// When the license was judged (RFC 3339): at most a minute before the answer. `days_remaining` and the
+    /// `licet_license_remaining_seconds` metric count from here.
+    pub evaluated_at: String,
     pub products: Vec<String>,
     pub features: Vec<String>,
     /// The edition implies every feature; `features` is then empty.

@@ -84,7 +84,26 @@ async fn armored_upload_time_passes_and_metrics_follow() {
         metrics.contains("licet_license_state{state=\"expiring_soon\"} 1"),
         "{metrics}"
     );
-    assert!(metrics.contains("licet_license_days_remaining 20"));
+    assert!(
+        metrics.contains(&format!("\nlicet_license_remaining_seconds {}\n", 20 * 86_400)),
+        "{metrics}"
+    );
+
+    // Two and a half days past expiry (in justiam's grace): the API's days count toward zero, the metric in
+    // exact seconds.
+    t.clock.advance_days(22);
+    t.clock.advance_secs(43_200);
+    let st = s.status().await;
+    assert_eq!(
+        (st["state"].as_str(), st["days_remaining"].as_i64()),
+        (Some("grace"), Some(-2)),
+        "{st}"
+    );
+    let metrics = s.call(Method::GET, "/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(&format!("\nlicet_license_remaining_seconds -{}\n", 2 * 86_400 + 43_200)),
+        "{metrics}"
+    );
     assert!(metrics.contains("licet_license_usage{scope=\"instance\",kind=\"users\"} 7"));
     assert!(metrics.contains("licet_license_limit{scope=\"instance\",kind=\"agents\"} +Inf"));
 }

@@ -94,6 +94,7 @@ impl Inner {
             tier: self.instance.as_ref().map(|_| "enterprise".to_owned()),
             expires_at: self.instance.as_ref().map(|_| "2030-01-01T00:00:00Z".to_owned()),
             days_remaining: self.instance.as_ref().map(|_| 365),
+            evaluated_at: "2029-01-01T00:00:00Z".into(),
             products: self.instance.iter().map(|_| "reports".to_owned()).collect(),
             features: self.instance.iter().map(|_| "sso".to_owned()).collect(),
             all_features: false,
