@@ -35,6 +35,16 @@ impl Error {
     }
 }
 
+/// A verification failure keeps its specifics (which base64 symbol, which kid): the API's error `detail`.
+impl From<licet_core::VerifyError> for Error {
+    fn from(e: licet_core::VerifyError) -> Self {
+        Error::Refused {
+            reason: e.reason(),
+            detail: Some(e.detail()),
+        }
+    }
+}
+
 impl From<licet_store::StoreError> for Error {
     fn from(e: licet_store::StoreError) -> Self {
         Error::Store {

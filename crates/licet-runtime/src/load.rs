@@ -8,7 +8,7 @@ use licet_core::policy::Reevaluate;
 use licet_core::{
     evaluate, evaluate_org, Context, Entitlements, HighWater, Policy, Reason, SequenceKey, State, UnixTime,
 };
-use licet_core::{Status, VerifiedLicense};
+use licet_core::{Status, VerifiedLicense, VerifyError};
 use licet_store::{Change, NewLicense, Scope, StoreError};
 use sha2::{Digest, Sha256};
 
@@ -32,7 +32,7 @@ pub(crate) struct LoadedToken {
 pub(crate) struct Loaded {
     pub(crate) instance: Option<LoadedToken>,
     pub(crate) orgs: BTreeMap<String, LoadedToken>,
-    cache: HashMap<[u8; 32], Result<Arc<VerifiedLicense>, Reason>>,
+    cache: HashMap<[u8; 32], Result<Arc<VerifiedLicense>, VerifyError>>,
     /// The module set decided at the last load (`Reevaluate::OnLoad` keeps it until the next one).
     frozen_modules: Option<Arc<[bool]>>,
     /// The winning source's problem at the last load, if any.
@@ -57,13 +57,17 @@ impl LoadedToken {
 
 impl Loaded {
     fn verify(&mut self, inner: &Inner, token: &str) -> Result<Arc<VerifiedLicense>, Reason> {
+        self.verify_detailed(inner, token).map_err(|e| e.reason())
+    }
+
+    /// As [`Loaded::verify`], keeping the specifics (which part did not decode, which kid) for whoever is told.
+    fn verify_detailed(&mut self, inner: &Inner, token: &str) -> Result<Arc<VerifiedLicense>, VerifyError> {
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(hit) = self.cache.get(&hash) {
             return hit.clone();
         }
-        let result = inner.verifier.verify(token.as_bytes()).map(Arc::new).map_err(|e| {
+        let result = inner.verifier.verify(token.as_bytes()).map(Arc::new).inspect_err(|e| {
             tracing::warn!(code = e.reason().code(), "license refused by verification: {e}");
-            e.reason()
         });
         if self.cache.len() >= VERIFY_CACHE_MAX {
             self.cache.clear();
@@ -90,7 +94,10 @@ pub(crate) fn normalize(token: &[u8]) -> Result<String, Error> {
     if let Ok(jws) = licet_core::Jws::decode(token, licet_core::MAX_TOKEN_BYTES) {
         return Ok(jws.compact().to_owned());
     }
-    let text = std::str::from_utf8(token).map_err(|_| Error::refused(Reason::LicenseMalformed))?;
+    let text = std::str::from_utf8(token).map_err(|_| Error::Refused {
+        reason: Reason::LicenseMalformed,
+        detail: Some("not UTF-8 text".to_owned()),
+    })?;
     Ok(text.trim().to_owned())
 }
 
@@ -390,7 +397,7 @@ impl Inner {
     ) -> Result<Arc<Snapshot>, Error> {
         let token = normalize(token)?;
         let mut loaded = self.loaded.lock().await;
-        let verified = loaded.verify(self, &token).map_err(Error::refused)?;
+        let verified = loaded.verify_detailed(self, &token).map_err(Error::from)?;
         let now = self.clock.now();
         let ctx = self.context(&loaded, Some((&verified, &scope))).await?;
         let status = match &scope {

@@ -221,10 +221,7 @@ async fn fetch_and_install(
     scope: &Scope,
 ) -> Result<RefreshOutcome, Error> {
     let token = fetch(&inner.renewal, url).await?;
-    let candidate = inner
-        .verifier
-        .verify(token.as_bytes())
-        .map_err(|e| Error::refused(e.reason()))?;
+    let candidate = inner.verifier.verify(token.as_bytes()).map_err(Error::from)?;
     if let Some(cur) = current {
         // A renewal is the same license, fresher; sequences of different customers do not compare.
         let (theirs, ours) = (&candidate.claims().lic.customer.id, &cur.claims().lic.customer.id);

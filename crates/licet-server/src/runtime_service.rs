@@ -51,7 +51,7 @@ fn refresh_view(r: licet_store::RenewalState) -> RefreshView {
 
 fn runtime_err(e: RuntimeError) -> ServiceError {
     match e {
-        RuntimeError::Refused { reason, .. } => ServiceError::Rejected(reason),
+        RuntimeError::Refused { reason, detail } => ServiceError::Rejected { reason, detail },
         RuntimeError::Renewal { message } => ServiceError::Upstream(message),
         RuntimeError::Store {
             code: "store_unavailable",
@@ -244,10 +244,10 @@ impl LicenseService for RuntimeService {
             .await
         {
             Ok(_) => self.view().await,
-            Err(RuntimeError::Refused { reason: why, .. }) => {
+            Err(RuntimeError::Refused { reason: why, detail }) => {
                 let now = self.runtime.clock().now();
                 audit_rejection(self.store(), &scope, &actor, reason, why, now).await;
-                Err(ServiceError::Rejected(why))
+                Err(ServiceError::Rejected { reason: why, detail })
             }
             Err(e) => Err(runtime_err(e)),
         }

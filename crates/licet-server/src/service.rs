@@ -60,6 +60,13 @@ pub struct ReasonView {
     pub message: String,
 }
 
+impl ServiceError {
+    /// Refused for `reason`, with nothing more specific to say.
+    pub fn rejected(reason: Reason) -> Self {
+        ServiceError::Rejected { reason, detail: None }
+    }
+}
+
 impl From<Reason> for ReasonView {
     fn from(r: Reason) -> Self {
         ReasonView {
@@ -230,9 +237,10 @@ pub struct ActivationFile {
 /// Why the layer below refused. The HTTP mapping is in `error.rs`.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    /// The license was judged and refused (bad signature, wrong audience, rolled back, …).
-    #[error("{0}")]
-    Rejected(Reason),
+    /// The license was judged and refused (bad signature, wrong audience, rolled back, …); `detail` is what the
+    /// verifier knew beyond the reason (which part did not decode, which kid), when it knew more.
+    #[error("{reason}")]
+    Rejected { reason: Reason, detail: Option<String> },
     #[error("not found: {0}")]
     NotFound(String),
     /// The action cannot be done in this configuration (e.g. refresh without a renewal URL).

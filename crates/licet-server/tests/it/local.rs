@@ -290,3 +290,30 @@ async fn a_corrupt_mounted_license_file_is_shown_in_the_status() {
     assert_eq!(body["status"]["state"], "active");
     assert!(body["status"].get("source_error").is_none(), "{body}");
 }
+
+/// A malformed license's error body says what `licet verify` says: which part, which symbol, where.
+#[tokio::test]
+async fn malformed_license_errors_carry_the_verifiers_detail() {
+    let t = Local::start("nivq").await;
+    let s = &t.server;
+    let good = t.vendor.license("Acme", 1, START);
+    // A `*` is no base64url symbol: put one in the payload, at its fourth character.
+    let dot = good.find('.').unwrap();
+    let mut bad = good.clone();
+    bad.replace_range(dot + 4..dot + 5, "*");
+    let res = s.install(&bad).await;
+    let body = json(res, 422).await;
+    assert_eq!(body["code"], "license_malformed", "{body}");
+    assert_eq!(body["message"], licet_core::Reason::LicenseMalformed.sentence());
+    let detail = body["detail"].as_str().unwrap_or_else(|| panic!("no detail: {body}"));
+    assert!(detail.contains("payload") && detail.contains("base64"), "{detail}");
+    // base64 names the byte (`*` is 42) and its offset in the part.
+    assert!(
+        detail.contains("symbol 42, offset 3"),
+        "which symbol and where: {detail}"
+    );
+    // A forged signature names the key it was checked with.
+    let body = json(s.install(&TestVendor::tamper(&good)).await, 422).await;
+    assert_eq!(body["code"], "license_bad_signature");
+    assert_eq!(body["detail"], "checked with key \"testkit-1\"", "{body}");
+}

@@ -174,7 +174,7 @@ impl LicenseService for MemoryService {
             Ok(l) => l,
             Err(r) => {
                 inner.audit(&actor, "install", &scope, reason, r.code());
-                return Err(ServiceError::Rejected(r));
+                return Err(ServiceError::rejected(r));
             }
         };
         let current = match &scope {
@@ -183,7 +183,7 @@ impl LicenseService for MemoryService {
         };
         if current.is_some_and(|c| c.seq > new.seq) {
             inner.audit(&actor, "install", &scope, reason, Reason::LicenseRolledBack.code());
-            return Err(ServiceError::Rejected(Reason::LicenseRolledBack));
+            return Err(ServiceError::rejected(Reason::LicenseRolledBack));
         }
         inner.audit(&actor, "install", &scope, reason, "ok");
         match scope {
