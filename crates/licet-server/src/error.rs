@@ -50,6 +50,9 @@ pub enum ApiError {
     SourceNotAllowed(String),
     #[error("upstream: {0}")]
     Upstream(String),
+    /// The license's renewal URL is plain http to a host that is not loopback (or not https at all).
+    #[error("renewal URL refused: {0}")]
+    RenewalUrlRefused(String),
     /// The store cannot be reached; the detail is logged, not shown.
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
@@ -72,7 +75,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable(_) | ApiError::SourceNotAllowed(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) | ApiError::SourceNotAllowed(_) | ApiError::RenewalUrlRefused(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -119,6 +124,10 @@ impl ApiError {
                 "renewal_failed",
                 format!("The renewal server could not be used: {why}."),
             ),
+            ApiError::RenewalUrlRefused(why) => (
+                "renewal_url_insecure",
+                format!("{why}; {}.", licet_runtime::error::RENEWAL_URL_RULE),
+            ),
             ApiError::StoreUnavailable(_) => (
                 "store_unavailable",
                 "The license store cannot be reached right now; nothing was changed and the license in force stays in \
@@ -150,6 +159,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unavailable(why) => ApiError::Unavailable(why),
             ServiceError::NotAllowed(why) => ApiError::SourceNotAllowed(why),
             ServiceError::Upstream(why) => ApiError::Upstream(why),
+            ServiceError::RenewalUrlRefused(why) => ApiError::RenewalUrlRefused(why),
             ServiceError::StoreUnavailable(why) => ApiError::StoreUnavailable(why),
             ServiceError::Internal(why) => ApiError::Internal(why),
         }
@@ -216,6 +226,7 @@ mod tests {
             ApiError::Unavailable("The license has no renewal URL".into()),
             ApiError::SourceNotAllowed("The liberty profile does not accept uploads".into()),
             ApiError::Upstream("timeout".into()),
+            ApiError::RenewalUrlRefused("the renewal URL http://x.example/ is plain http".into()),
             ApiError::StoreUnavailable("pool timed out".into()),
             ApiError::Internal("x".into()),
         ];

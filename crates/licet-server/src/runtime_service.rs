@@ -53,6 +53,7 @@ fn runtime_err(e: RuntimeError) -> ServiceError {
     match e {
         RuntimeError::Refused { reason, detail } => ServiceError::Rejected { reason, detail },
         RuntimeError::Renewal { message } => ServiceError::Upstream(message),
+        RuntimeError::RenewalUrlRefused { why } => ServiceError::RenewalUrlRefused(why),
         RuntimeError::Store {
             code: "store_unavailable",
             message,

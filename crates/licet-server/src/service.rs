@@ -252,6 +252,9 @@ pub enum ServiceError {
     /// A remote party (the vendor's renewal endpoint) failed.
     #[error("upstream: {0}")]
     Upstream(String),
+    /// The renewal URL is not one licet fetches (plain http off the machine); nothing was sent, the license stays.
+    #[error("renewal URL refused: {0}")]
+    RenewalUrlRefused(String),
     /// The store cannot be reached; nothing was changed and the license in force stays in force. Retry later.
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),

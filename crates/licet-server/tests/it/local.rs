@@ -317,3 +317,36 @@ async fn malformed_license_errors_carry_the_verifiers_detail() {
     assert_eq!(body["code"], "license_bad_signature");
     assert_eq!(body["detail"], "checked with key \"testkit-1\"", "{body}");
 }
+
+/// Issue #14: a license whose renewal URL is plain http off the machine installs, but a refresh sends nothing
+/// there: `409 renewal_url_insecure`, recorded as the last refresh, the license kept.
+#[tokio::test]
+async fn a_plain_http_renewal_url_is_refused_and_the_license_kept() {
+    let t = Local::start("justiam").await;
+    let s = &t.server;
+    let claims = TestVendor::with_renewal(
+        t.vendor.claims("Hooli", 1, START, 365),
+        "http://licenses.vendor.example/v1/renew",
+    );
+    let body = json(s.install(&t.vendor.sign(&claims, Encoding::Compact)).await, 200).await;
+    assert_eq!(body["status"]["state"], "active", "{body}");
+    let installed = body["status"]["license_fingerprint"].clone();
+    let o = s.with_token(Some(&owner_token(&body)));
+    let body = json(o.call(Method::POST, "/v1/license/refresh").await, 409).await;
+    assert_eq!(body["code"], "renewal_url_insecure", "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("http://licenses.vendor.example/v1/renew") && message.contains("https"),
+        "{message}"
+    );
+    let st = s.status().await;
+    assert_eq!(st["license_fingerprint"], installed);
+    assert_eq!(st["last_refresh"]["ok"], false, "{st}");
+    assert!(
+        st["last_refresh"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("renewal_url_insecure"),
+        "{st}"
+    );
+}
