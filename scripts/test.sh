@@ -6,6 +6,8 @@
 #   chromium + chromium-driver  browser tests of licet-server's page and licet-vendor's console (headless, WebDriver)
 #   softhsm2                    HSM tests of licet-cli and licet-vendor (a software PKCS#11 token)
 #   openssl                     key interop tests (keys made by `licet keygen` used by OpenSSL, and the reverse)
+#   prometheus (promtool) + python3-prometheus-client
+#                               licet-server's /metrics format tests (`promtool check metrics`, the strict parser)
 #   cargo-fuzz                  licet-fuzz's `libfuzzer` test (LICET_FUZZ_SECONDS per target; 0 turns it off)
 # PostgreSQL: the store, runtime and server suites also run against the PostgreSQL at LICET_TEST_DATABASE_URL
 # (default postgres://postgres@127.0.0.1:5432/test). If nothing answers there the script stops with a sentence
@@ -26,12 +28,14 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v promtool >/dev/null || missing+=(prometheus)
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || missing+=(python3-prometheus-client)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${missing[*]} (Debian packages)"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
     || fail "apt-get update failed; the suite needs ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
-    || fail "could not install ${missing[*]}; the browser, HSM and key interop tests need them"
+    || fail "could not install ${missing[*]}; the browser, HSM, key interop and metrics format tests need them"
 fi
 
 export LICET_FUZZ_SECONDS="${LICET_FUZZ_SECONDS:-15}"

@@ -310,7 +310,8 @@ pub struct OrgEntitlement {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Renewal {
-    /// HTTPS URL that answers the freshest license for this install as plain text.
+    /// HTTPS URL that answers the freshest license for this install as plain text. licet-runtime fetches plain
+    /// http only from a loopback host; verification does not judge the URL (the license installs either way).
     pub url: String,
 }
 

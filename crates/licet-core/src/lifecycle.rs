@@ -303,10 +303,14 @@ fn org_entitlements(policy: &Policy, claims: &Claims, org: &OrgEntitlement, effe
     }
 }
 
-/// Whole days from `now` until `exp`, rounded down (0 on the last day, negative once past).
+/// Whole days from `now` until `exp`, rounded toward zero: 1 with 1.5 days left, 0 within a day either side of
+/// `exp`, -2 for a license that expired 2.5 days ago. Counted the way people count ("expired 2 days ago"); the
+/// state says which side of `exp` a 0 is on. Every `days_remaining` (status, org status, and so the API, page,
+/// `/metrics` and `licet status`) comes from here.
 pub fn days_until(exp: UnixTime, now: UnixTime) -> i64 {
     let diff = i128::from(exp.0) - i128::from(now.0);
-    i64::try_from(diff.div_euclid(i128::from(UnixTime::SECONDS_PER_DAY))).unwrap_or(i64::MAX)
+    // Integer division truncates toward zero; the quotient of two i64 by 86 400 always fits back in an i64.
+    i64::try_from(diff / i128::from(UnixTime::SECONDS_PER_DAY)).unwrap_or(i64::MAX)
 }
 
 fn effect_sentence(effect: Effect) -> String {

@@ -91,6 +91,7 @@ pub struct OrgStatus {
     /// End of the org's window: the earlier of the license's `exp` and the org's `valid_until`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<UnixTime>,
+    /// Whole days until `valid_until`, rounded as [`Status::days_remaining`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_remaining: Option<i64>,
     pub entitlements: Entitlements,
@@ -127,8 +128,9 @@ pub struct Status {
     /// When `grace` ends and `expired` begins (`expires_at` + the policy's grace window).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grace_ends_at: Option<UnixTime>,
-    /// Whole days until `expires_at` (0 on the last day, negative once past it); `None` for perpetual licenses
-    /// and when there is no license.
+    /// Whole days until `expires_at`, rounded toward zero ([`crate::lifecycle::days_until`]: 0 within a day
+    /// either side of it, negative once more than a day past it); `None` for perpetual licenses and when there is
+    /// no license.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub days_remaining: Option<i64>,
     /// What is allowed now (effect included). `entitlements.effect` is the effect in force.

@@ -7,36 +7,36 @@ use crate::reason::Reason;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
-    #[error("{} ({len} bytes; the limit is {limit})", Reason::LicenseTooLarge.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     TooLarge { len: usize, limit: usize },
-    #[error("{} ({detail})", Reason::LicenseMalformed.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     Malformed { detail: String },
-    #[error("{} (the {part} repeats {name:?})", Reason::LicenseDuplicateClaim.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     DuplicateMember { part: &'static str, name: String },
-    #[error("{} (alg {alg:?})", Reason::LicenseAlgForbidden.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     AlgForbidden { alg: String },
-    #[error("{} (header says {header}, key {kid:?} is pinned to {pinned})", Reason::LicenseAlgMismatch.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     AlgMismatch { kid: String, header: Alg, pinned: Alg },
-    #[error("{} ({})", Reason::LicenseUnknownKey.sentence(), unknown_key_detail(.kid, *.trusted))]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     UnknownKey { kid: Option<String>, trusted: usize },
-    #[error("{} (header parameter {param:?})", Reason::LicenseEmbeddedKey.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     EmbeddedKey { param: String },
-    #[error("{} ({detail})", Reason::LicenseUnknownCrit.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     UnknownCrit { detail: String },
-    #[error("{} (checked with key {kid:?})", Reason::LicenseBadSignature.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     BadSignature { kid: String },
-    #[error("{} (license says {found:?}, this product expects {expected:?})", Reason::LicenseWrongIssuer.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     WrongIssuer { expected: String, found: String },
-    #[error("{} (license is for {found:?}, this product is {expected:?})", Reason::LicenseWrongAudience.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     WrongAudience { expected: String, found: Vec<String> },
-    #[error("{} (license schema {found}, this build reads {supported}.x)", Reason::LicenseUnsupportedSchema.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     UnsupportedSchema { found: String, supported: u32 },
-    #[error("{} ({detail})", Reason::LicenseInvalidClaims.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     InvalidClaims { detail: String },
     /// A vendor-format license lacks a required member (`member` is its path, e.g. `max_users`).
-    #[error("{} (the {format} format requires member {member:?})", Reason::LicenseClaimMissing.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     ClaimMissing { format: &'static str, member: String },
-    #[error("{} (in the {format} format, member {member:?} must be {expected})", Reason::LicenseClaimWrongType.sentence())]
+    #[error("{} ({})", self.reason().sentence(), self.detail())]
     ClaimWrongType {
         format: &'static str,
         member: String,
@@ -75,15 +75,6 @@ impl VerifyError {
         }
     }
 
-    /// The specifics after the reason's sentence (which member, which kid, …), without the sentence itself, for
-    /// callers that print the sentence on their own. `None` when there are none.
-    pub fn detail(&self) -> Option<String> {
-        let full = self.to_string();
-        let rest = full.strip_prefix(self.reason().sentence()).unwrap_or(&full).trim();
-        let rest = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).unwrap_or(rest);
-        (!rest.is_empty()).then(|| rest.to_owned())
-    }
-
     /// A vendor format's mapping error, named with the format.
     pub(crate) fn mapping(format: &'static str, e: crate::format::MapError) -> Self {
         match e {
@@ -93,6 +84,41 @@ impl VerifyError {
                 member,
                 expected,
             },
+        }
+    }
+
+    /// The specifics behind the reason, in words an operator can act on: which kid, which issuer, which part did
+    /// not decode and why. `Display` is the reason's sentence followed by this in parentheses; the server's error
+    /// body carries it as `detail`, so an API client learns what `licet verify` prints.
+    pub fn detail(&self) -> String {
+        match self {
+            VerifyError::TooLarge { len, limit } => format!("{len} bytes; the limit is {limit}"),
+            VerifyError::Malformed { detail }
+            | VerifyError::UnknownCrit { detail }
+            | VerifyError::InvalidClaims { detail } => detail.clone(),
+            VerifyError::DuplicateMember { part, name } => format!("the {part} repeats {name:?}"),
+            VerifyError::AlgForbidden { alg } => format!("alg {alg:?}"),
+            VerifyError::AlgMismatch { kid, header, pinned } => {
+                format!("header says {header}, key {kid:?} is pinned to {pinned}")
+            }
+            VerifyError::UnknownKey { kid, trusted } => unknown_key_detail(kid, *trusted),
+            VerifyError::EmbeddedKey { param } => format!("header parameter {param:?}"),
+            VerifyError::BadSignature { kid } => format!("checked with key {kid:?}"),
+            VerifyError::WrongIssuer { expected, found } => {
+                format!("license says {found:?}, this product expects {expected:?}")
+            }
+            VerifyError::WrongAudience { expected, found } => {
+                format!("license is for {found:?}, this product is {expected:?}")
+            }
+            VerifyError::UnsupportedSchema { found, supported } => {
+                format!("license schema {found}, this build reads {supported}.x")
+            }
+            VerifyError::ClaimMissing { format, member } => format!("the {format} format requires member {member:?}"),
+            VerifyError::ClaimWrongType {
+                format,
+                member,
+                expected,
+            } => format!("in the {format} format, member {member:?} must be {expected}"),
         }
     }
 
@@ -115,9 +141,22 @@ mod tests {
         assert!(text.starts_with(Reason::LicenseUnknownKey.sentence()));
         assert!(text.contains("2024-a"));
         assert_eq!(e.reason().code(), "license_unknown_key");
+        assert_eq!(e.detail(), "kid \"2024-a\" is not among the 2 trusted key(s)");
+        assert_eq!(text, format!("{} ({})", e.reason().sentence(), e.detail()));
+    }
+
+    #[test]
+    fn detail_is_the_specifics_without_the_sentence() {
+        let e = VerifyError::malformed("payload is not unpadded base64url: invalid symbol '*' at offset 3");
         assert_eq!(
-            e.detail().as_deref(),
-            Some("kid \"2024-a\" is not among the 2 trusted key(s)")
+            e.detail(),
+            "payload is not unpadded base64url: invalid symbol '*' at offset 3"
         );
+        assert!(!e.detail().contains(Reason::LicenseMalformed.sentence()));
+        let big = VerifyError::TooLarge {
+            len: 70_000,
+            limit: 65_536,
+        };
+        assert_eq!(big.detail(), "70000 bytes; the limit is 65536");
     }
 }

@@ -61,6 +61,7 @@ fn missing() -> StatusView {
         tier: None,
         expires_at: None,
         days_remaining: None,
+        evaluated_at: "1970-01-01T00:00:00Z".into(),
         products: Vec::new(),
         features: Vec::new(),
         all_features: false,

@@ -2,6 +2,10 @@
 
 use licet_core::Reason;
 
+/// What an operator is told when a renewal URL is refused (the server's API says it too).
+pub const RENEWAL_URL_RULE: &str = "licet renews only over https (plain http only to a loopback host: 127.0.0.0/8, \
+     ::1, localhost). The license in force is kept; ask the vendor for a license whose renewal URL is https";
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -18,6 +22,10 @@ pub enum Error {
     /// Renewal could not reach or understand the vendor; the current license is kept.
     #[error("renewal_failed: {message}")]
     Renewal { message: String },
+    /// The renewal URL is not one licet fetches (plain http to a host that is not loopback, another scheme, not
+    /// a URL); nothing was sent to it. The license in force stays in force: the URL only says where to renew.
+    #[error("renewal_url_insecure: {why}; {RENEWAL_URL_RULE}")]
+    RenewalUrlRefused { why: String },
 }
 
 impl Error {
@@ -27,11 +35,22 @@ impl Error {
             Error::Config { .. } => "config_error",
             Error::Store { code, .. } => code,
             Error::Renewal { .. } => "renewal_failed",
+            Error::RenewalUrlRefused { .. } => "renewal_url_insecure",
         }
     }
 
     pub fn refused(reason: Reason) -> Self {
         Error::Refused { reason, detail: None }
+    }
+}
+
+/// A verification failure keeps its specifics (which base64 symbol, which kid): the API's error `detail`.
+impl From<licet_core::VerifyError> for Error {
+    fn from(e: licet_core::VerifyError) -> Self {
+        Error::Refused {
+            reason: e.reason(),
+            detail: Some(e.detail()),
+        }
     }
 }
 

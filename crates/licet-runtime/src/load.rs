@@ -56,16 +56,18 @@ impl LoadedToken {
 }
 
 impl Loaded {
-    /// The verification, cached by token; the error keeps its specifics (which member, which kid) for the
-    /// operator who just installed the token.
-    fn verify(&mut self, inner: &Inner, token: &str) -> Result<Arc<VerifiedLicense>, VerifyError> {
+    fn verify(&mut self, inner: &Inner, token: &str) -> Result<Arc<VerifiedLicense>, Reason> {
+        self.verify_detailed(inner, token).map_err(|e| e.reason())
+    }
+
+    /// As [`Loaded::verify`], keeping the specifics (which part did not decode, which kid) for whoever is told.
+    fn verify_detailed(&mut self, inner: &Inner, token: &str) -> Result<Arc<VerifiedLicense>, VerifyError> {
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(hit) = self.cache.get(&hash) {
             return hit.clone();
         }
-        let result = inner.verifier.verify(token.as_bytes()).map(Arc::new).map_err(|e| {
+        let result = inner.verifier.verify(token.as_bytes()).map(Arc::new).inspect_err(|e| {
             tracing::warn!(code = e.reason().code(), "license refused by verification: {e}");
-            e
         });
         if self.cache.len() >= VERIFY_CACHE_MAX {
             self.cache.clear();
@@ -92,7 +94,10 @@ pub(crate) fn normalize(token: &[u8]) -> Result<String, Error> {
     if let Ok(jws) = licet_core::Jws::decode(token, licet_core::MAX_TOKEN_BYTES) {
         return Ok(jws.compact().to_owned());
     }
-    let text = std::str::from_utf8(token).map_err(|_| Error::refused(Reason::LicenseMalformed))?;
+    let text = std::str::from_utf8(token).map_err(|_| Error::Refused {
+        reason: Reason::LicenseMalformed,
+        detail: Some("not UTF-8 text".to_owned()),
+    })?;
     Ok(text.trim().to_owned())
 }
 
@@ -270,7 +275,7 @@ impl Inner {
             Ok(found) => {
                 let token = found.map(|f| LoadedToken {
                     source: f.kind,
-                    verified: loaded.verify(self, &f.token).map_err(|e| e.reason()),
+                    verified: loaded.verify(self, &f.token),
                 });
                 match token {
                     // The store holds only licenses that verified at install; one refused now (a build that no
@@ -312,7 +317,7 @@ impl Inner {
         }
         let mut orgs = BTreeMap::new();
         for (id, token) in store_orgs {
-            let verified = loaded.verify(self, &token).map_err(|e| e.reason());
+            let verified = loaded.verify(self, &token);
             orgs.insert(
                 id,
                 LoadedToken {
@@ -392,10 +397,7 @@ impl Inner {
     ) -> Result<Arc<Snapshot>, Error> {
         let token = normalize(token)?;
         let mut loaded = self.loaded.lock().await;
-        let verified = loaded.verify(self, &token).map_err(|e| Error::Refused {
-            reason: e.reason(),
-            detail: e.detail(),
-        })?;
+        let verified = loaded.verify_detailed(self, &token).map_err(Error::from)?;
         let now = self.clock.now();
         let ctx = self.context(&loaded, Some((&verified, &scope))).await?;
         let status = match &scope {

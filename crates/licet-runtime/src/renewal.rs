@@ -221,10 +221,7 @@ async fn fetch_and_install(
     scope: &Scope,
 ) -> Result<RefreshOutcome, Error> {
     let token = fetch(&inner.renewal, url).await?;
-    let candidate = inner
-        .verifier
-        .verify(token.as_bytes())
-        .map_err(|e| Error::refused(e.reason()))?;
+    let candidate = inner.verifier.verify(token.as_bytes()).map_err(Error::from)?;
     if let Some(cur) = current {
         // A renewal is the same license, fresher; sequences of different customers do not compare.
         let (theirs, ours) = (&candidate.claims().lic.customer.id, &cur.claims().lic.customer.id);
@@ -265,17 +262,70 @@ pub fn is_newer(candidate: &licet_core::Claims, current: &licet_core::Claims) ->
     }
 }
 
+/// Whether `url` is one a renewal may be fetched from: https anywhere, plain http only to a loopback host (a
+/// local vendor stub or proxy). The license that comes back is signed, but the request carries the install's
+/// bearer credential, and a network in the middle could also withhold renewals or answer stale ones.
+pub fn check_renewal_url(url: &str) -> Result<reqwest::Url, Error> {
+    let refuse = |why: String| Error::RenewalUrlRefused { why };
+    let parsed = reqwest::Url::parse(url).map_err(|e| refuse(format!("the renewal URL {url:?} is not a URL ({e})")))?;
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if is_loopback(&parsed) => Ok(parsed),
+        "http" => Err(refuse(format!(
+            "the renewal URL {url} is plain http to a host that is not loopback"
+        ))),
+        other => Err(refuse(format!("the renewal URL {url} uses {other}, not https"))),
+    }
+}
+
+/// 127.0.0.0/8, ::1 and the name `localhost` (any case); `localhost.example.com` or `127.0.0.1.nip.io` are names
+/// like any other, and an IPv4-mapped address is not `::1`.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else { return false };
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 async fn fetch(cfg: &RenewalConfig, url: &str) -> Result<String, Error> {
     let fail = |message: String| Error::Renewal { message };
+    let url = check_renewal_url(url)?;
+    // A redirect is held to the same rule as the URL itself, so an https URL cannot hand the credential to http.
+    // The refused target is kept aside: reqwest's error does not say which hop it was.
+    let refused: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let seen = refused.clone();
+    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 10 {
+            attempt.error("too many redirects")
+        } else if check_renewal_url(attempt.url().as_str()).is_err() {
+            if let Ok(mut to) = seen.lock() {
+                *to = Some(attempt.url().to_string());
+            }
+            attempt.error("redirected to a URL licet does not renew from")
+        } else {
+            attempt.follow()
+        }
+    });
     let client = reqwest::Client::builder()
         .timeout(cfg.timeout)
+        .redirect(redirects)
         .build()
         .map_err(|e| fail(format!("cannot build the HTTP client: {e}")))?;
-    let mut req = client.get(url).header(reqwest::header::ACCEPT, "text/plain");
+    let mut req = client.get(url.clone()).header(reqwest::header::ACCEPT, "text/plain");
     if let Some(c) = &cfg.credential {
         req = req.bearer_auth(c);
     }
-    let mut resp = req.send().await.map_err(|e| fail(format!("cannot reach {url}: {e}")))?;
+    let mut resp = req
+        .send()
+        .await
+        .map_err(|e| match refused.lock().ok().and_then(|mut to| to.take()) {
+            Some(to) => Error::RenewalUrlRefused {
+                why: format!("{url} redirected to {to}, which licet does not renew from"),
+            },
+            None => fail(format!("cannot reach {url}: {e}")),
+        })?;
     let status = resp.status();
     if !status.is_success() {
         return Err(fail(format!("{url} answered {status}")));
@@ -293,6 +343,37 @@ async fn fetch(cfg: &RenewalConfig, url: &str) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn renewal_urls_are_https_or_loopback_http() {
+        for ok in [
+            "https://licenses.vendor.example/v1/renew",
+            "https://10.0.0.5:8443/renew",
+            "http://127.0.0.1:8080/renew",
+            "http://127.45.6.7/renew",
+            "http://[::1]:9000/renew",
+            "http://localhost/renew",
+            "http://LocalHost:3000/renew",
+        ] {
+            assert!(check_renewal_url(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://licenses.vendor.example/v1/renew",
+            "http://10.0.0.5/renew",
+            "http://128.0.0.1/renew",
+            "http://localhost.vendor.example/renew",
+            "http://127.0.0.1.nip.io/renew",
+            "http://[::ffff:127.0.0.1]/renew",
+            "ftp://licenses.vendor.example/renew",
+            "file:///etc/licet/license.jwt",
+            "licenses.vendor.example/renew",
+            "",
+        ] {
+            let e = check_renewal_url(refused).unwrap_err();
+            assert_eq!(e.code(), "renewal_url_insecure", "{refused}");
+            assert!(e.to_string().contains("https"), "{e}");
+        }
+    }
 
     #[test]
     fn backoff_doubles_and_caps() {

@@ -1,5 +1,6 @@
-//! One error type for every route, mapped to a status code in one match. Bodies are always `{code, message}`;
-//! internal details are logged, never shown.
+//! One error type for every route, mapped to a status code in one match. Bodies are always `{code, message}`,
+//! plus `detail` when a refused license's specifics are known (what `licet verify` prints: which part did not
+//! decode, which kid); internal details are logged, never shown.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,13 +15,16 @@ use crate::service::{Role, ServiceError};
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
+    /// The specifics of a refused license, when they say more than `message`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The license was judged and refused; the code is the reason code.
-    #[error("{0}")]
-    License(Reason),
+    /// The license was judged and refused; the code is the reason code, `detail` the verifier's specifics.
+    #[error("{reason}")]
+    License { reason: Reason, detail: Option<String> },
     #[error("a bearer token is required")]
     Unauthorized,
     #[error("the token's role is too low")]
@@ -46,6 +50,9 @@ pub enum ApiError {
     SourceNotAllowed(String),
     #[error("upstream: {0}")]
     Upstream(String),
+    /// The license's renewal URL is plain http to a host that is not loopback (or not https at all).
+    #[error("renewal URL refused: {0}")]
+    RenewalUrlRefused(String),
     /// The store cannot be reached; the detail is logged, not shown.
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),
@@ -56,8 +63,11 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::License(Reason::LicenseRolledBack) => StatusCode::CONFLICT,
-            ApiError::License(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::License {
+                reason: Reason::LicenseRolledBack,
+                ..
+            } => StatusCode::CONFLICT,
+            ApiError::License { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::ReasonRequired | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -65,7 +75,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable(_) | ApiError::SourceNotAllowed(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) | ApiError::SourceNotAllowed(_) | ApiError::RenewalUrlRefused(_) => {
+                StatusCode::CONFLICT
+            }
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -74,7 +86,7 @@ impl ApiError {
 
     pub fn body(&self) -> ErrorBody {
         let (code, message): (&str, String) = match self {
-            ApiError::License(r) => (r.code(), r.sentence().to_owned()),
+            ApiError::License { reason, .. } => (reason.code(), reason.sentence().to_owned()),
             ApiError::Unauthorized => (
                 "unauthorized",
                 "This change needs a bearer token. Enter an API token (Authorization: Bearer …) and retry.".into(),
@@ -112,6 +124,10 @@ impl ApiError {
                 "renewal_failed",
                 format!("The renewal server could not be used: {why}."),
             ),
+            ApiError::RenewalUrlRefused(why) => (
+                "renewal_url_insecure",
+                format!("{why}; {}.", licet_runtime::error::RENEWAL_URL_RULE),
+            ),
             ApiError::StoreUnavailable(_) => (
                 "store_unavailable",
                 "The license store cannot be reached right now; nothing was changed and the license in force stays in \
@@ -123,9 +139,14 @@ impl ApiError {
                 "Something went wrong on the server; the details are in its log.".into(),
             ),
         };
+        let detail = match self {
+            ApiError::License { detail, .. } => detail.clone().filter(|d| !d.is_empty() && *d != message),
+            _ => None,
+        };
         ErrorBody {
             code: code.to_owned(),
             message,
+            detail,
         }
     }
 }
@@ -133,11 +154,12 @@ impl ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
-            ServiceError::Rejected(r) => ApiError::License(r),
+            ServiceError::Rejected { reason, detail } => ApiError::License { reason, detail },
             ServiceError::NotFound(what) => ApiError::NotFound(what),
             ServiceError::Unavailable(why) => ApiError::Unavailable(why),
             ServiceError::NotAllowed(why) => ApiError::SourceNotAllowed(why),
             ServiceError::Upstream(why) => ApiError::Upstream(why),
+            ServiceError::RenewalUrlRefused(why) => ApiError::RenewalUrlRefused(why),
             ServiceError::StoreUnavailable(why) => ApiError::StoreUnavailable(why),
             ServiceError::Internal(why) => ApiError::Internal(why),
         }
@@ -179,10 +201,11 @@ mod tests {
 
     #[test]
     fn license_rejections_carry_the_reason_code() {
-        let e = ApiError::from(ServiceError::Rejected(Reason::LicenseBadSignature));
+        let e = ApiError::from(ServiceError::rejected(Reason::LicenseBadSignature));
         assert_eq!(e.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e.body().code, "license_bad_signature");
-        let rb = ApiError::License(Reason::LicenseRolledBack);
+        assert_eq!(e.body().detail, None);
+        let rb = ApiError::from(ServiceError::rejected(Reason::LicenseRolledBack));
         assert_eq!(rb.status(), StatusCode::CONFLICT);
         assert_eq!(rb.body().code, "license_rolled_back");
     }
@@ -190,7 +213,7 @@ mod tests {
     #[test]
     fn every_message_is_a_sentence() {
         let all = [
-            ApiError::License(Reason::LicenseExpired),
+            ApiError::from(ServiceError::rejected(Reason::LicenseExpired)),
             ApiError::Unauthorized,
             ApiError::Forbidden { needed: Role::Owner },
             ApiError::ReasonRequired,
@@ -203,6 +226,7 @@ mod tests {
             ApiError::Unavailable("The license has no renewal URL".into()),
             ApiError::SourceNotAllowed("The liberty profile does not accept uploads".into()),
             ApiError::Upstream("timeout".into()),
+            ApiError::RenewalUrlRefused("the renewal URL http://x.example/ is plain http".into()),
             ApiError::StoreUnavailable("pool timed out".into()),
             ApiError::Internal("x".into()),
         ];
@@ -211,6 +235,37 @@ mod tests {
             assert!(b.message.ends_with('.'), "{}: {:?}", b.code, b.message);
             assert!(e.status().is_client_error() || e.status().is_server_error());
         }
+    }
+
+    /// A refused license's specifics travel beside the sentence, as `licet verify` prints them; a detail that
+    /// only repeats the sentence is left out.
+    #[test]
+    fn license_refusals_carry_their_detail() {
+        let e = ApiError::from(ServiceError::Rejected {
+            reason: Reason::LicenseMalformed,
+            detail: Some("payload is not unpadded base64url: invalid symbol '*' at offset 3".into()),
+        });
+        let body = e.body();
+        assert_eq!(
+            (body.code.as_str(), body.message.as_str()),
+            ("license_malformed", Reason::LicenseMalformed.sentence())
+        );
+        assert_eq!(
+            body.detail.as_deref(),
+            Some("payload is not unpadded base64url: invalid symbol '*' at offset 3")
+        );
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(
+            json["detail"],
+            "payload is not unpadded base64url: invalid symbol '*' at offset 3"
+        );
+        let same = ApiError::from(ServiceError::Rejected {
+            reason: Reason::LicenseExpired,
+            detail: Some(Reason::LicenseExpired.sentence().to_owned()),
+        });
+        assert_eq!(same.body().detail, None);
+        let plain = serde_json::to_value(ApiError::Unauthorized.body()).unwrap();
+        assert!(plain.get("detail").is_none(), "{plain}");
     }
 
     /// A database outage is a retryable 503 with its own code, not a 500: clients and the page can say "try

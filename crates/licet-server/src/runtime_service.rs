@@ -51,8 +51,9 @@ fn refresh_view(r: licet_store::RenewalState) -> RefreshView {
 
 fn runtime_err(e: RuntimeError) -> ServiceError {
     match e {
-        RuntimeError::Refused { reason, .. } => ServiceError::Rejected(reason),
+        RuntimeError::Refused { reason, detail } => ServiceError::Rejected { reason, detail },
         RuntimeError::Renewal { message } => ServiceError::Upstream(message),
+        RuntimeError::RenewalUrlRefused { why } => ServiceError::RenewalUrlRefused(why),
         RuntimeError::Store {
             code: "store_unavailable",
             message,
@@ -244,10 +245,10 @@ impl LicenseService for RuntimeService {
             .await
         {
             Ok(_) => self.view().await,
-            Err(RuntimeError::Refused { reason: why, .. }) => {
+            Err(RuntimeError::Refused { reason: why, detail }) => {
                 let now = self.runtime.clock().now();
                 audit_rejection(self.store(), &scope, &actor, reason, why, now).await;
-                Err(ServiceError::Rejected(why))
+                Err(ServiceError::Rejected { reason: why, detail })
             }
             Err(e) => Err(runtime_err(e)),
         }

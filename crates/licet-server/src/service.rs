@@ -60,6 +60,13 @@ pub struct ReasonView {
     pub message: String,
 }
 
+impl ServiceError {
+    /// Refused for `reason`, with nothing more specific to say.
+    pub fn rejected(reason: Reason) -> Self {
+        ServiceError::Rejected { reason, detail: None }
+    }
+}
+
 impl From<Reason> for ReasonView {
     fn from(r: Reason) -> Self {
         ReasonView {
@@ -119,7 +126,12 @@ pub struct StatusView {
     pub customer: Option<CustomerView>,
     pub tier: Option<String>,
     pub expires_at: Option<String>,
+    /// Whole days until `expires_at`, rounded toward zero (licet-core's `days_until`; negative once more than a
+    /// day past it).
     pub days_remaining: Option<i64>,
+    /// When the license was judged (RFC 3339): at most a minute before the answer. `days_remaining` and the
+    /// `licet_license_remaining_seconds` metric count from here.
+    pub evaluated_at: String,
     pub products: Vec<String>,
     pub features: Vec<String>,
     /// The edition implies every feature; `features` is then empty.
@@ -225,9 +237,10 @@ pub struct ActivationFile {
 /// Why the layer below refused. The HTTP mapping is in `error.rs`.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    /// The license was judged and refused (bad signature, wrong audience, rolled back, …).
-    #[error("{0}")]
-    Rejected(Reason),
+    /// The license was judged and refused (bad signature, wrong audience, rolled back, …); `detail` is what the
+    /// verifier knew beyond the reason (which part did not decode, which kid), when it knew more.
+    #[error("{reason}")]
+    Rejected { reason: Reason, detail: Option<String> },
     #[error("not found: {0}")]
     NotFound(String),
     /// The action cannot be done in this configuration (e.g. refresh without a renewal URL).
@@ -239,6 +252,9 @@ pub enum ServiceError {
     /// A remote party (the vendor's renewal endpoint) failed.
     #[error("upstream: {0}")]
     Upstream(String),
+    /// The renewal URL is not one licet fetches (plain http off the machine); nothing was sent, the license stays.
+    #[error("renewal URL refused: {0}")]
+    RenewalUrlRefused(String),
     /// The store cannot be reached; nothing was changed and the license in force stays in force. Retry later.
     #[error("store unavailable: {0}")]
     StoreUnavailable(String),

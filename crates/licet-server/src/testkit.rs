@@ -132,6 +132,10 @@ impl TestClock {
         self.0.advance_days(days);
     }
 
+    pub fn advance_secs(&self, secs: u64) {
+        self.0.advance(std::time::Duration::from_secs(secs));
+    }
+
     pub fn runtime_clock(&self) -> Arc<dyn licet_runtime::Clock> {
         self.0.clone()
     }

@@ -88,6 +88,7 @@ impl StatusView {
             tier: status.edition.clone(),
             expires_at: status.expires_at.map(|t| t.to_rfc3339()),
             days_remaining: status.days_remaining,
+            evaluated_at: status.evaluated_at.to_rfc3339(),
             products: status.products().iter().map(str::to_owned).collect(),
             features,
             all_features,

@@ -72,6 +72,7 @@ async fn create_user(State(app): State<App>, guard: LicenseGuard) -> Result<Json
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_ansi(licet_runtime::log_colour(&std::io::stdout()))
         .init();
     let temp = tempfile::tempdir()?;
     let data_dir = std::env::var("DEMO_DATA_DIR")

@@ -10,7 +10,10 @@ use seed_testkit::{Seed, Vendor};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter("info").init();
+    tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_ansi(licet_runtime::log_colour(&std::io::stdout()))
+        .init();
     let dir = std::path::PathBuf::from(std::env::var("DATA_DIR").unwrap_or_else(|_| "./honeyframe-data".into()));
     let store = licet_store::open_in_data_dir(&dir).await?;
     // The admin's credential for Settings → License: HONEYFRAME_ADMIN_TOKEN, or one made now and printed once.

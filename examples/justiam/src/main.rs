@@ -9,7 +9,10 @@ use seed_testkit::{Seed, Vendor};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter("info").init();
+    tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_ansi(licet_runtime::log_colour(&std::io::stdout()))
+        .init();
     let dir = std::env::var("JUSTIAM_DATA_DIR").unwrap_or_else(|_| "./justiam-data".into());
     let store = licet_store::open_in_data_dir(std::path::Path::new(&dir)).await?;
     // The control-plane admin's credential: JUSTIAM_ADMIN_TOKEN, or one made now and printed once.

@@ -1,5 +1,6 @@
 //! The framework log, captured: alone in its own test binary, so that no other test's thread races the
 //! tracing subscriber this one installs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -10,7 +10,10 @@ use seed_testkit::{Seed, Vendor};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter("info").init();
+    tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_ansi(licet_runtime::log_colour(&std::io::stdout()))
+        .init();
     let dir = std::env::var("NIVQ_DATA_DIR").unwrap_or_else(|_| "./nivq-data".into());
     let store = licet_store::open_in_data_dir(std::path::Path::new(&dir)).await?;
     let app = nivq_example::Nivq::start(nivq_example::Config {

@@ -15,7 +15,10 @@ use sovereign_example::{Config, Recovery, Sovereign};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter("info").init();
+    tracing_subscriber::fmt()
+        .with_env_filter("info")
+        .with_ansi(licet_runtime::log_colour(&std::io::stdout()))
+        .init();
     let dir = std::env::var("SOVEREIGN_DATA_DIR").unwrap_or_else(|_| "./sovereign-data".into());
     let store = licet_store::open_in_data_dir(std::path::Path::new(&dir)).await?;
     let recovery = match std::env::var("SOVEREIGN_RECOVERY_LICENSE_FILE") {

@@ -119,7 +119,7 @@ fn render(status: &Status, now: UnixTime) -> String {
             "-"
         },
     );
-    line("", &status.sentence);
+    line("summary", &status.sentence);
     if let Some(c) = &status.customer {
         line("customer", &format!("{} ({})", c.name, c.id));
     }
@@ -222,6 +222,24 @@ mod tests {
         assert_eq!(parse_at("1970-01-01T00:01:00Z").unwrap(), UnixTime(60));
         assert!(parse_at("10d").is_err());
         assert!(parse_at("yesterday").is_err());
+    }
+
+    /// Every line is `label: value`: a reader (or a `grep '^state:'` script) can split each one at its first colon.
+    #[test]
+    fn every_line_has_a_label() {
+        let policy = profiles::by_name("sovereign").unwrap();
+        let now = UnixTime(1_700_000_000);
+        let status = evaluate(policy, &Context::default(), LicenseInput::None, now);
+        let text = render(&status, now);
+        for l in text.lines() {
+            let (label, value) = l.split_once(':').unwrap();
+            assert!(
+                !label.trim().is_empty() && label == label.trim_start(),
+                "{l:?} in\n{text}"
+            );
+            assert!(!value.trim().is_empty(), "{l:?} in\n{text}");
+        }
+        assert!(text.contains(&format!("summary:     {}\n", status.sentence)), "{text}");
     }
 
     #[test]

@@ -176,6 +176,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
+        .with_ansi(licet_runtime::log_colour(&std::io::stdout()))
         .init();
     let (config, keys) = args.issuing.open(args.listen, args.admin_token)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

@@ -2,7 +2,7 @@
 
 use licet_server::testkit::{error, json, Method};
 
-use crate::support::{licet, ok, Server};
+use crate::support::{assert_uncoloured, licet, ok, Server};
 use crate::vendor_flow::{issue, setup};
 
 #[tokio::test]
@@ -127,6 +127,8 @@ async fn serve_under_liberty_installs_nothing_from_the_api_or_a_file() {
     error(install.install(&token).await, 409, "license_source_not_allowed").await;
     assert_eq!(install.status().await["license_fingerprint"], serde_json::Value::Null);
     serve.stop();
+    // Its log went to a file: plain text, even though colour was never turned off by NO_COLOR.
+    assert_uncoloured(&std::fs::read_to_string(d.join("serve.log")).unwrap(), "INFO");
 }
 
 #[test]

@@ -50,6 +50,10 @@ fn walks_expiring_soon_grace_expired_with_at() {
     let at_iat = ok(&status(d, "sovereign", Some(iat), &[], "license.jwt"));
     assert_eq!(field(&at_iat, "state"), Some("expiring_soon"), "{at_iat}");
     assert_eq!(field(&at_iat, "reason"), Some("-"));
+    assert!(
+        field(&at_iat, "summary").is_some_and(|s| s.contains("expires")),
+        "the sentence has its own label: {at_iat}"
+    );
     assert_eq!(field(&at_iat, "customer"), Some("ACME (cus_1)"));
     assert_eq!(field(&at_iat, "days left"), Some("10"));
     assert_eq!(
@@ -95,6 +99,33 @@ fn walks_expiring_soon_grace_expired_with_at() {
     // A profile without grace (liberty) is expired the instant the license is past exp.
     let liberty = ok(&status(d, "liberty", Some(exp + 60), &[], "license.jwt"));
     assert_eq!(field(&liberty, "state"), Some("expired"), "{liberty}");
+}
+
+/// Days are whole days toward zero, the same in the text and in the JSON (the document `/v1/license/status` and
+/// the page show): 9.5 days left is 9, expired 2.5 days ago is -2, and a day either side of `exp` is 0.
+#[test]
+fn days_left_round_toward_zero_in_text_and_json() {
+    let (dir, _, exp) = license_expiring_in_10_days();
+    let d = dir.path();
+    for (offset, days) in [
+        (-(9 * 86_400 + 43_200), 9),
+        (-(86_400 + 43_200), 1),
+        (-1, 0),
+        (1, 0),
+        (86_400 - 1, 0),
+        (86_400, -1),
+        (2 * 86_400 + 43_200, -2),
+    ] {
+        let text = ok(&status(d, "sovereign", Some(exp + offset), &[], "license.jwt"));
+        assert_eq!(
+            field(&text, "days left"),
+            Some(days.to_string().as_str()),
+            "exp{offset:+}: {text}"
+        );
+        let json = ok(&status(d, "sovereign", Some(exp + offset), &["--json"], "license.jwt"));
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["days_remaining"], days, "exp{offset:+}: {json}");
+    }
 }
 
 #[test]

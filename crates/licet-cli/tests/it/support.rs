@@ -42,6 +42,8 @@ impl Process {
         let child = Command::new(env!("CARGO_BIN_EXE_licet"))
             .current_dir(dir)
             .args(args)
+            // The log goes to a file: with NO_COLOR unset, colour there can only come from ignoring that.
+            .env_remove("NO_COLOR")
             .envs(env.iter().copied())
             .stdout(stdout)
             .stderr(file)
@@ -157,6 +159,16 @@ impl Server {
     pub fn stop(mut self) {
         self.process.stop(self.stop_signal);
     }
+}
+
+/// A log written to a file (as under systemd or docker) holds `level` lines and no ANSI escape codes.
+#[track_caller]
+pub fn assert_uncoloured(log: &str, level: &str) {
+    assert!(!log.contains('\u{1b}'), "escape codes in a log file:\n{log:?}");
+    assert!(
+        log.contains(&format!(" {level} ")),
+        "no {level} line in the log:\n{log}"
+    );
 }
 
 /// Asserts a refusal by the vendor (`{code, message}`, licet-proto's `ApiError`); returns the message.

@@ -4,7 +4,7 @@ use std::process::Command;
 
 use licet_server::testkit::{json, Method};
 
-use crate::support::{vendor_error, Server};
+use crate::support::{assert_uncoloured, vendor_error, Server};
 
 #[test]
 fn vendor_serve_refuses_a_short_admin_token() {
@@ -44,6 +44,7 @@ async fn vendor_serve_answers_health_and_console() {
     )
     .await;
     json(vendor.admin().call(Method::GET, "/v1/customers").await, 200).await;
+    assert_uncoloured(&vendor.log(), "INFO");
     vendor.stop();
     assert!(dir.path().join("vendor.db").exists());
 }

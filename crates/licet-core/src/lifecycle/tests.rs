@@ -130,6 +130,29 @@ fn not_yet_valid_changes_at_nbf() {
     );
 }
 
+/// The one rounding of `days_remaining`, at its boundaries: whole days toward zero on both sides of `exp`.
+#[test]
+fn days_until_rounds_toward_zero() {
+    let exp = UnixTime(T0);
+    let at = |offset: i64| days_until(exp, UnixTime(T0 - offset));
+    assert_eq!(at(DAY + DAY / 2), 1, "1.5 days left");
+    assert_eq!(at(2 * DAY), 2);
+    assert_eq!(at(2 * DAY - 1), 1);
+    assert_eq!(at(DAY), 1);
+    assert_eq!(at(DAY - 1), 0);
+    assert_eq!(at(1), 0);
+    assert_eq!(at(0), 0);
+    assert_eq!(at(-1), 0);
+    assert_eq!(at(-(DAY - 1)), 0);
+    assert_eq!(at(-DAY), -1);
+    assert_eq!(at(-2 * DAY), -2, "expired 2 days ago");
+    assert_eq!(at(-(3 * DAY - 1)), -2, "expired almost 3 days ago");
+    assert_eq!(at(-3 * DAY), -3);
+    // The widest span, (2^64 - 1) s, is 213 503 982 334 601 whole days either way: no overflow, no saturation.
+    assert_eq!(days_until(UnixTime(i64::MAX), UnixTime(i64::MIN)), 213_503_982_334_601);
+    assert_eq!(days_until(UnixTime(i64::MIN), UnixTime(i64::MAX)), -213_503_982_334_601);
+}
+
 #[test]
 fn status_carries_license_identity_and_days() {
     let mut c = claims(None, Some(T0 + 10 * DAY));
@@ -142,9 +165,15 @@ fn status_carries_license_identity_and_days() {
         eval(&profiles::NIVQ, &Context::default(), &lic, T0 + 10 * DAY - 1).days_remaining,
         Some(0)
     );
+    // Rounded toward zero: a second past expiry is still 0 (the state says expired or grace), not -1.
     assert_eq!(
         eval(&profiles::NIVQ, &Context::default(), &lic, T0 + 10 * DAY + 1).days_remaining,
-        Some(-1)
+        Some(0)
+    );
+    assert_eq!(
+        eval(&profiles::NIVQ, &Context::default(), &lic, T0 + 12 * DAY + DAY / 2).days_remaining,
+        Some(-2),
+        "expired two and a half days ago"
     );
     let r = s.license.as_ref().unwrap();
     assert_eq!(

@@ -114,6 +114,62 @@ async fn no_renewal_url_is_not_an_error() {
     assert_eq!(rt.refresh_now().await.unwrap(), RefreshOutcome::NoRenewalUrl);
 }
 
+/// Issue #14: a license naming a plain-http renewal URL on a real network still installs (the URL only says where
+/// to renew, and the license is signed), but nothing is ever sent there: each attempt fails with
+/// `renewal_url_insecure`, is recorded, and the license stays in force. An https URL that redirects to plain http
+/// is refused the same way, before the credential follows it.
+#[tokio::test]
+async fn plain_http_renewal_urls_are_refused_and_the_license_kept() {
+    let w = World::new().await;
+    let rt = runtime(
+        &w,
+        RenewalConfig {
+            enabled: false,
+            credential: Some("install-secret".into()),
+            ..RenewalConfig::default()
+        },
+    )
+    .await;
+    let mut claims = w.claims(365, 1);
+    claims.lic.renewal = Some(licet_core::claims::Renewal {
+        url: "http://licenses.vendor.example/v1/renew".into(),
+    });
+    let token = w.vendor.issue(&claims).unwrap();
+    rt.install(token.as_bytes(), "owner", None, Scope::Instance)
+        .await
+        .unwrap();
+    let e = rt.refresh_now().await.unwrap_err();
+    assert_eq!(e.code(), "renewal_url_insecure", "{e}");
+    assert!(e.to_string().contains("http://licenses.vendor.example/v1/renew"), "{e}");
+    let st = w.store.renewal_state(&Scope::Instance).await.unwrap().unwrap();
+    assert_eq!(st.last_error.unwrap().code, "renewal_url_insecure");
+    let snap = rt.snapshot();
+    assert_eq!(snap.instance.status.license.as_ref().unwrap().sequence, 1);
+    assert_eq!(snap.instance.status.state.code(), "active");
+
+    // A loopback stub that redirects off the machine over plain http.
+    let app = axum::Router::new().route(
+        "/moved",
+        get(|| async {
+            (
+                StatusCode::FOUND,
+                [("location", "http://licenses.vendor.example/v1/renew")],
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let rt = runtime(&w, manual(format!("http://{addr}/moved"))).await;
+    let e = rt.refresh_now().await.unwrap_err();
+    assert_eq!(e.code(), "renewal_url_insecure", "{e}");
+    assert!(
+        e.to_string()
+            .contains("redirected to http://licenses.vendor.example/v1/renew"),
+        "{e}"
+    );
+}
+
 /// Polls (real time, bounded) until `f` holds: the scheduler runs on its own task.
 async fn eventually(what: &str, mut f: impl FnMut() -> bool) {
     for _ in 0..500 {

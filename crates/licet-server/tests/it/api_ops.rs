@@ -117,7 +117,7 @@ async fn metrics_and_health() {
     let text = res.text().await.unwrap();
     assert!(text.contains("licet_license_state{state=\"active\"} 1"), "{text}");
     assert!(text.contains("licet_license_state{state=\"missing\"} 0"));
-    assert!(text.contains("licet_license_days_remaining 365"));
+    assert!(text.contains("\nlicet_license_remaining_seconds 31536000\n"), "{text}");
     assert!(text.contains("licet_license_limit{scope=\"instance\",kind=\"users\"} 25"));
     assert!(text.contains("licet_license_usage{scope=\"instance\",kind=\"users\"} 3"));
     let h = s.get_json("/healthz").await;

@@ -84,7 +84,26 @@ async fn armored_upload_time_passes_and_metrics_follow() {
         metrics.contains("licet_license_state{state=\"expiring_soon\"} 1"),
         "{metrics}"
     );
-    assert!(metrics.contains("licet_license_days_remaining 20"));
+    assert!(
+        metrics.contains(&format!("\nlicet_license_remaining_seconds {}\n", 20 * 86_400)),
+        "{metrics}"
+    );
+
+    // Two and a half days past expiry (in justiam's grace): the API's days count toward zero, the metric in
+    // exact seconds.
+    t.clock.advance_days(22);
+    t.clock.advance_secs(43_200);
+    let st = s.status().await;
+    assert_eq!(
+        (st["state"].as_str(), st["days_remaining"].as_i64()),
+        (Some("grace"), Some(-2)),
+        "{st}"
+    );
+    let metrics = s.call(Method::GET, "/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(&format!("\nlicet_license_remaining_seconds -{}\n", 2 * 86_400 + 43_200)),
+        "{metrics}"
+    );
     assert!(metrics.contains("licet_license_usage{scope=\"instance\",kind=\"users\"} 7"));
     assert!(metrics.contains("licet_license_limit{scope=\"instance\",kind=\"agents\"} +Inf"));
 }
@@ -270,4 +289,64 @@ async fn a_corrupt_mounted_license_file_is_shown_in_the_status() {
     let body = json(s.install(&t.vendor.license("Acme", 1, START)).await, 200).await;
     assert_eq!(body["status"]["state"], "active");
     assert!(body["status"].get("source_error").is_none(), "{body}");
+}
+
+/// A malformed license's error body says what `licet verify` says: which part, which symbol, where.
+#[tokio::test]
+async fn malformed_license_errors_carry_the_verifiers_detail() {
+    let t = Local::start("nivq").await;
+    let s = &t.server;
+    let good = t.vendor.license("Acme", 1, START);
+    // A `*` is no base64url symbol: put one in the payload, at its fourth character.
+    let dot = good.find('.').unwrap();
+    let mut bad = good.clone();
+    bad.replace_range(dot + 4..dot + 5, "*");
+    let res = s.install(&bad).await;
+    let body = json(res, 422).await;
+    assert_eq!(body["code"], "license_malformed", "{body}");
+    assert_eq!(body["message"], licet_core::Reason::LicenseMalformed.sentence());
+    let detail = body["detail"].as_str().unwrap_or_else(|| panic!("no detail: {body}"));
+    assert!(detail.contains("payload") && detail.contains("base64"), "{detail}");
+    // base64 names the byte (`*` is 42) and its offset in the part.
+    assert!(
+        detail.contains("symbol 42, offset 3"),
+        "which symbol and where: {detail}"
+    );
+    // A forged signature names the key it was checked with.
+    let body = json(s.install(&TestVendor::tamper(&good)).await, 422).await;
+    assert_eq!(body["code"], "license_bad_signature");
+    assert_eq!(body["detail"], "checked with key \"testkit-1\"", "{body}");
+}
+
+/// Issue #14: a license whose renewal URL is plain http off the machine installs, but a refresh sends nothing
+/// there: `409 renewal_url_insecure`, recorded as the last refresh, the license kept.
+#[tokio::test]
+async fn a_plain_http_renewal_url_is_refused_and_the_license_kept() {
+    let t = Local::start("justiam").await;
+    let s = &t.server;
+    let claims = TestVendor::with_renewal(
+        t.vendor.claims("Hooli", 1, START, 365),
+        "http://licenses.vendor.example/v1/renew",
+    );
+    let body = json(s.install(&t.vendor.sign(&claims, Encoding::Compact)).await, 200).await;
+    assert_eq!(body["status"]["state"], "active", "{body}");
+    let installed = body["status"]["license_fingerprint"].clone();
+    let o = s.with_token(Some(&owner_token(&body)));
+    let body = json(o.call(Method::POST, "/v1/license/refresh").await, 409).await;
+    assert_eq!(body["code"], "renewal_url_insecure", "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("http://licenses.vendor.example/v1/renew") && message.contains("https"),
+        "{message}"
+    );
+    let st = s.status().await;
+    assert_eq!(st["license_fingerprint"], installed);
+    assert_eq!(st["last_refresh"]["ok"], false, "{st}");
+    assert!(
+        st["last_refresh"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("renewal_url_insecure"),
+        "{st}"
+    );
 }

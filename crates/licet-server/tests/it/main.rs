@@ -8,6 +8,7 @@ mod api_ops;
 mod browser;
 mod check;
 mod local;
+mod metrics_format;
 mod openapi;
 mod org_refresh;
 mod sources;

@@ -94,6 +94,7 @@ impl Inner {
             tier: self.instance.as_ref().map(|_| "enterprise".to_owned()),
             expires_at: self.instance.as_ref().map(|_| "2030-01-01T00:00:00Z".to_owned()),
             days_remaining: self.instance.as_ref().map(|_| 365),
+            evaluated_at: "2029-01-01T00:00:00Z".into(),
             products: self.instance.iter().map(|_| "reports".to_owned()).collect(),
             features: self.instance.iter().map(|_| "sso".to_owned()).collect(),
             all_features: false,
@@ -173,7 +174,7 @@ impl LicenseService for MemoryService {
             Ok(l) => l,
             Err(r) => {
                 inner.audit(&actor, "install", &scope, reason, r.code());
-                return Err(ServiceError::Rejected(r));
+                return Err(ServiceError::rejected(r));
             }
         };
         let current = match &scope {
@@ -182,7 +183,7 @@ impl LicenseService for MemoryService {
         };
         if current.is_some_and(|c| c.seq > new.seq) {
             inner.audit(&actor, "install", &scope, reason, Reason::LicenseRolledBack.code());
-            return Err(ServiceError::Rejected(Reason::LicenseRolledBack));
+            return Err(ServiceError::rejected(Reason::LicenseRolledBack));
         }
         inner.audit(&actor, "install", &scope, reason, "ok");
         match scope {
