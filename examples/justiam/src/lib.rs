@@ -4,8 +4,8 @@
 //!   `free_tier`, with the reason.
 //! - The deployment id is the runtime's install id, a UUID made on first start; a license with `instance_id`
 //!   activates only there.
-//! - `max_users` (all tenants) and `max_tenants` come from the license (translated at the vendor: -1 and 0 mean
-//!   "unlimited"); the control plane may also cap one tenant, never below its current active users.
+//! - `max_users` (all tenants) and `max_tenants` come from the license as the manual writes it (-1 and 0 mean
+//!   "unlimited": the JUSTIAM profile's claim mapping reads them so); the control plane may also cap one tenant, never below its current active users.
 //! - active → expiring_soon → grace_period (everything works, banner) → expired (new users refused, logins fine).
 //! - The control plane holds one license for every tenant (`/control/license`): setting or clearing it applies to
 //!   all tenants at once, because every tenant reads the same runtime scope.

@@ -1,11 +1,11 @@
 //! seed-testkit: what the seed examples' tests (and their demo binaries) need to play the vendor.
 //!
 //! - [`Vendor`]: one per seed product, holding that product's **test-only** signing key (`keys/*-test-only.*`),
-//!   its issuer and audience, and the matching [`licet_core::Verifier`] the product embeds.
-//! - [`translate`]: the issuing-side translation of each seed manual's license conventions (Liberty's
-//!   `connectors` claim, JustIAM's `max_users: -1 = unlimited` and `max_tenants: 0 = unlimited`, nivq's
-//!   `0 = unlimited` ceilings, `instance_id`, `renewal_url`, …) into licet's unambiguous claims. The magic numbers
-//!   stop here: a licet license says `"unlimited"`, never 0 or -1.
+//!   its issuer and audience, and the matching [`licet_core::Verifier`] the product embeds; it signs with
+//!   `jsonwebtoken` / `ed25519-dalek`, never with licet's issue path, unless asked (`sign_licet`).
+//! - [`translate`]: each seed manual's license in the manual's own format (Liberty's `connectors` claim,
+//!   JustIAM's `max_users: -1` and `max_tenants: 0`, nivq's `0` ceilings, `instance_id`, `renewal_url`, …), left
+//!   as the manual writes it: the product's profile maps it.
 //! - [`scenarios`]: the dated scenario tables (day → expected behaviour) that both the core-level tests in this
 //!   crate and the HTTP end-to-end tests of the example apps walk.
 //!

@@ -66,7 +66,7 @@ pub const HONEYFRAME: &[HoneyframeRow] = &[
     HoneyframeRow { at: 365 * DAY - 1, state: State::Active, status: "valid", gated: 200, chat: 200, ai: 403, code: None, days_remaining: 0 },
     // "grace | Recently expired but inside the configurable grace window. Backend still serves traffic"
     HoneyframeRow { at: 365 * DAY, state: State::Grace, status: "grace", gated: 200, chat: 200, ai: 403, code: None, days_remaining: 0 },
-    HoneyframeRow { at: 372 * DAY - 1, state: State::Grace, status: "grace", gated: 200, chat: 200, ai: 403, code: None, days_remaining: -7 },
+    HoneyframeRow { at: 372 * DAY - 1, state: State::Grace, status: "grace", gated: 200, chat: 200, ai: 403, code: None, days_remaining: -6 },
     // "expired | Past grace. License-gated endpoints return 403."
     HoneyframeRow { at: 372 * DAY, state: State::Expired, status: "expired", gated: 403, chat: 403, ai: 403, code: Some("license_expired"), days_remaining: -7 },
 ];

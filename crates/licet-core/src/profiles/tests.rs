@@ -332,8 +332,9 @@ fn justiam_expired_blocks_only_user_kinds() {
     assert_eq!(s.effect(), CreationBlocked);
     assert_eq!(s.entitlements.check_quota("api_keys", 0), Ok(()));
     assert!(s.entitlements.check_quota("users_per_tenant", 0).is_err());
+    // The sentence names no internal kind (`users_per_tenant`); products say which items in their own words.
     assert!(
-        s.sentence.contains("New users, users_per_tenant cannot be created"),
+        s.sentence.contains("New items the license counts cannot be created") && !s.sentence.contains("users_per"),
         "{}",
         s.sentence
     );
