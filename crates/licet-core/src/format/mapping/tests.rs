@@ -257,4 +257,61 @@ proptest! {
         let err = read(&formats::JUSTIAM, v).unwrap_err();
         prop_assert_eq!(err.member(), member);
     }
+
+    /// Liberty: subject, audience (string or array), expiry and connectors read back as written.
+    #[test]
+    fn liberty_round_trips(
+        sub in "[A-Za-z][A-Za-z0-9 .]{0,24}", auds in proptest::collection::vec("[a-z-]{1,12}", 1..4),
+        single in any::<bool>(), exp in 0..4_000_000_000i64,
+        connectors in proptest::collection::vec("[a-z0-9]{1,10}", 0..5),
+    ) {
+        let aud = if single { json!(auds[0]) } else { json!(auds) };
+        let v = json!({"iss": "nomana", "sub": sub, "aud": aud, "exp": exp, "connectors": connectors});
+        let c = read(&formats::LIBERTY, v).unwrap();
+        prop_assert_eq!(&c.sub, &sub);
+        prop_assert_eq!(&c.lic.customer.id, &sub);
+        prop_assert_eq!(c.exp, Some(UnixTime(exp)));
+        prop_assert_eq!(&c.lic.products, &connectors);
+        let want: Vec<String> = if single { vec![auds[0].clone()] } else { auds.clone() };
+        prop_assert_eq!(c.aud.0, want);
+    }
+
+    /// Honeyframe: a date expires at the next midnight, a date-time at itself; the user limit is what it says.
+    #[test]
+    fn honeyframe_round_trips(
+        y in 1971..2200i32, m in 1..=12u8, d in 1..=28u8, limit in proptest::option::of(0..100_000u64),
+        tier in prop::sample::select(vec!["starter", "professional", "enterprise"]), date_only in any::<bool>(),
+    ) {
+        let day = format!("{y:04}-{m:02}-{d:02}");
+        let expires = if date_only { day.clone() } else { format!("{day}T12:30:00Z") };
+        let mut v = json!({"customer": "ACME", "tier": tier, "products": ["hub_platform"], "expires": expires});
+        if let Some(n) = limit { v["users_limit"] = json!(n); }
+        let c = read(&formats::HONEYFRAME, v).unwrap();
+        let midnight = UnixTime::parse_rfc3339(&format!("{day}T00:00:00Z")).unwrap();
+        let want = if date_only { midnight.plus_days(1) } else { midnight.plus_seconds(12 * 3600 + 1800) };
+        prop_assert_eq!(c.exp, Some(want));
+        prop_assert_eq!(c.lic.limits["users"], limit.map_or(Limit::Unlimited, Limit::Count));
+        prop_assert_eq!(c.lic.edition.as_deref(), Some(tier));
+    }
+
+    /// Sovereign: every organization keeps its id, plan, limits and window, in order.
+    #[test]
+    fn sovereign_round_trips(
+        orgs in proptest::collection::vec(("[a-z]{1,8}", "[a-z]{3,10}", 0..1000u64), 0..5), max_orgs in 0..100u64,
+    ) {
+        let list: Vec<Value> = orgs.iter().map(|(id, plan, members)| {
+            json!({"orgId": id, "plan": plan, "limits": {"members": members}, "validUntil": "2027-01-01T00:00:00Z"})
+        }).collect();
+        let v = json!({"customerId": "c", "installId": "i", "apps": ["vault"], "validFrom": "2026-01-01",
+                       "validUntil": "2027-01-01", "maxOrgs": max_orgs, "organizations": list});
+        let c = read(&formats::SOVEREIGN, v).unwrap();
+        prop_assert_eq!(c.lic.max_orgs, Some(Limit::Count(max_orgs)));
+        prop_assert_eq!(c.lic.orgs.len(), orgs.len());
+        for (org, (id, plan, members)) in c.lic.orgs.iter().zip(&orgs) {
+            prop_assert_eq!(&org.id, id);
+            prop_assert_eq!(org.plan.as_deref(), Some(plan.as_str()));
+            prop_assert_eq!(org.limits["members"], Limit::Count(*members));
+            prop_assert_eq!(org.valid_until, UnixTime::parse_rfc3339("2027-01-01T00:00:00Z"));
+        }
+    }
 }
