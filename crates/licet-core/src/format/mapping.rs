@@ -243,16 +243,6 @@ struct Read {
 }
 
 impl ClaimMap {
-    /// Whether this format carries its own issuer (otherwise the trusted key vouches for it).
-    pub fn reads_issuer(&self) -> bool {
-        self.rules.iter().any(|r| r.field == Field::Issuer)
-    }
-
-    /// Whether this format carries its own audience.
-    pub fn reads_audience(&self) -> bool {
-        self.rules.iter().any(|r| r.field == Field::Audience)
-    }
-
     /// Reads a foreign claims object as licet claims. Members no rule reads end up in `extra`.
     pub fn read(&self, mut object: Map<String, Value>, implied: Implied<'_>) -> Result<Claims, MapError> {
         let mut read = Read::default();
@@ -263,23 +253,7 @@ impl ClaimMap {
                         member: rule.member.to_owned(),
                     })
                 }
-                None | Some(Value::Null) => {
-                    if let Field::Limit {
-                        kind,
-                        absent: Absent::Unlimited,
-                        ..
-                    } = rule.field
-                    {
-                        read.limits.insert(kind.to_owned(), Limit::Unlimited);
-                    }
-                    if let Field::MaxOrgs {
-                        absent: Absent::Unlimited,
-                        ..
-                    } = rule.field
-                    {
-                        read.max_orgs = Some(Limit::Unlimited);
-                    }
-                }
+                None | Some(Value::Null) => read.absent(rule.field),
                 Some(value) => read.apply(rule.member, rule.field, value)?,
             }
         }
@@ -294,6 +268,24 @@ impl ClaimMap {
 }
 
 impl Read {
+    /// An optional member left out: only a limit whose format says "absent is unlimited" grants anything.
+    fn absent(&mut self, field: Field) {
+        match field {
+            Field::Limit {
+                kind,
+                absent: Absent::Unlimited,
+                ..
+            } => {
+                self.limits.insert(kind.to_owned(), Limit::Unlimited);
+            }
+            Field::MaxOrgs {
+                absent: Absent::Unlimited,
+                ..
+            } => self.max_orgs = Some(Limit::Unlimited),
+            _ => {}
+        }
+    }
+
     fn apply(&mut self, member: &str, field: Field, value: &Value) -> Result<(), MapError> {
         match field {
             Field::Issuer => self.iss = Some(text(member, value)?),
