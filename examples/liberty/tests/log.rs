@@ -2,53 +2,14 @@
 //! tracing subscriber this one installs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use liberty_example::{Config, Liberty};
-use licet_runtime::ManualClock;
 use seed_testkit::http::get;
 use seed_testkit::{Seed, Vendor, T0};
 
-struct World {
-    clock: ManualClock,
-    env: Arc<Mutex<HashMap<String, String>>>,
-    _dir: tempfile::TempDir,
-    store: Arc<dyn licet_store::Store>,
-}
-
-impl World {
-    async fn new() -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let store = licet_store::open_in_data_dir(dir.path()).await.unwrap();
-        World {
-            clock: ManualClock::new(T0),
-            env: Arc::default(),
-            _dir: dir,
-            store,
-        }
-    }
-
-    fn set_env(&self, token: &str) {
-        self.env
-            .lock()
-            .unwrap()
-            .insert("LIBERTY_LICENSE_KEY".into(), token.into());
-    }
-
-    async fn start(&self) -> Liberty {
-        let env = self.env.clone();
-        Liberty::start(Config {
-            verifier: Seed::Liberty.verifier().unwrap(),
-            store: self.store.clone(),
-            app_toml: None,
-            env: Arc::new(move |k| env.lock().unwrap().get(k).cloned()),
-            clock: Arc::new(self.clock.clone()),
-        })
-        .await
-        .unwrap()
-    }
-}
+#[path = "it/world.rs"]
+mod world;
+use world::World;
 
 /// What the framework writes to its log, captured for one test (the tests run on one thread each).
 struct LogCapture(Arc<Mutex<Vec<u8>>>);

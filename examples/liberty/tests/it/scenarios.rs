@@ -1,61 +1,11 @@
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-use liberty_example::{Config, Liberty, LICENSED};
-use licet_runtime::ManualClock;
+use liberty_example::LICENSED;
 use seed_testkit::scenarios::{LIBERTY, LIBERTY_CONNECTORS_SOLD, TERM_DAYS};
 use seed_testkit::translate::liberty::LibertyLicense;
 use seed_testkit::{Seed, Vendor, T0};
 
 use seed_testkit::http::{get, post};
 
-struct World {
-    clock: ManualClock,
-    env: Arc<Mutex<HashMap<String, String>>>,
-    dir: tempfile::TempDir,
-    store: Arc<dyn licet_store::Store>,
-}
-
-impl World {
-    async fn new() -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let store = licet_store::open_in_data_dir(dir.path()).await.unwrap();
-        World {
-            clock: ManualClock::new(T0),
-            env: Arc::default(),
-            dir,
-            store,
-        }
-    }
-
-    fn set_env(&self, token: &str) {
-        self.env
-            .lock()
-            .unwrap()
-            .insert("LIBERTY_LICENSE_KEY".into(), token.into());
-    }
-
-    fn write_toml(&self, value: &str) {
-        std::fs::write(
-            self.dir.path().join("app.toml"),
-            format!("[license]\nkey = \"{value}\"\n"),
-        )
-        .unwrap();
-    }
-
-    async fn start(&self) -> Liberty {
-        let env = self.env.clone();
-        Liberty::start(Config {
-            verifier: Seed::Liberty.verifier().unwrap(),
-            store: self.store.clone(),
-            app_toml: Some(self.dir.path().join("app.toml")),
-            env: Arc::new(move |k| env.lock().unwrap().get(k).cloned()),
-            clock: Arc::new(self.clock.clone()),
-        })
-        .await
-        .unwrap()
-    }
-}
+use crate::world::World;
 
 fn token(connectors: &[&str], exp_days: i64) -> String {
     let order = LibertyLicense::new("ACME Corp", connectors, T0, T0.plus_days(exp_days));
