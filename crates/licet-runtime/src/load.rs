@@ -88,11 +88,15 @@ fn input(token: Option<&LoadedToken>) -> LicenseInput<'_> {
 /// The token text the store keeps: the compact serialization, whatever form it arrived in (armored, flattened
 /// JSON, compact with line breaks). The store names a license by the SHA-256 of the text it keeps, so this makes
 /// history and audit name it by the fingerprint the status, the vendor and `licet verify` use, for every way in
-/// (upload, import, seed file, renewal). Bytes that do not decode are kept as text, for verification to refuse
+/// (upload, import, seed file, renewal); a signed document likewise. Bytes that do not decode are kept as text, for verification to refuse
 /// with its reason.
 pub(crate) fn normalize(token: &[u8]) -> Result<String, Error> {
     if let Ok(jws) = licet_core::Jws::decode(token, licet_core::MAX_TOKEN_BYTES) {
         return Ok(jws.compact().to_owned());
+    }
+    // A signed document (Honeyframe's format) is kept in its one normal spelling, for the same reason.
+    if let Ok(doc) = licet_core::SignedDocument::decode(token, licet_core::MAX_TOKEN_BYTES) {
+        return Ok(doc.normalized().to_owned());
     }
     let text = std::str::from_utf8(token).map_err(|_| Error::Refused {
         reason: Reason::LicenseMalformed,

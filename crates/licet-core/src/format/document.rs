@@ -35,6 +35,7 @@ pub struct SignedDocument {
     canonical: Vec<u8>,
     signature: Vec<u8>,
     kid: Option<String>,
+    normalized: String,
 }
 
 impl SignedDocument {
@@ -85,11 +86,20 @@ impl SignedDocument {
         };
         check_payload_numbers(&payload)?;
         let canonical = canonical(&payload).map_err(VerifyError::malformed)?;
+        let mut whole = Map::new();
+        whole.insert("payload".into(), Value::Object(payload.clone()));
+        whole.insert("signature".into(), Value::String(b64url(&signature)));
+        if let Some(kid) = &kid {
+            whole.insert("kid".into(), Value::String(kid.clone()));
+        }
+        let normalized = serde_json_canonicalizer::to_string(&whole)
+            .map_err(|e| VerifyError::malformed(format!("signed document cannot be canonicalized: {e}")))?;
         Ok(SignedDocument {
             payload,
             canonical,
             signature,
             kid,
+            normalized,
         })
     }
 
@@ -114,9 +124,16 @@ impl SignedDocument {
         self.kid.as_deref()
     }
 
-    /// SHA-256 of the canonical payload, lowercase hex: the same for every spelling of the same document.
+    /// The document in its one normal spelling: the RFC 8785 form of the whole object. What a store keeps, so
+    /// that every spelling of one document is one license in history and audit.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+
+    /// SHA-256 of [`SignedDocument::normalized`], lowercase hex: the same for every spelling of the same document,
+    /// and the same as the store's fingerprint of the text it keeps.
     pub fn fingerprint(&self) -> String {
-        hex::encode(Sha256::digest(&self.canonical))
+        hex::encode(Sha256::digest(self.normalized().as_bytes()))
     }
 
     /// The one algorithm a document is signed with.

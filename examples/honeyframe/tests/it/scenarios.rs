@@ -294,3 +294,42 @@ async fn an_overwritten_license_file_takes_effect_at_restart() {
     assert_eq!(lic["status"], "valid", "{lic}");
     assert_eq!(req(&r, Method::POST, "/api/chat", None, None).await.0, 200);
 }
+
+/// One document, two spellings (pretty-printed as signed, and compact with its members reordered): one license,
+/// one fingerprint in the status, the history and the audit trail.
+#[tokio::test]
+async fn two_spellings_of_one_document_are_one_license() {
+    let (app, r, _c, _d) = start(&[]).await;
+    let doc = token("ACME", &["chat_connector"]);
+    let value: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let respelled = format!(
+        r#"{{"signature":{},"kid":{},"payload":{}}}"#,
+        value["signature"], value["kid"], value["payload"]
+    );
+    assert_ne!(respelled, doc);
+    assert_eq!(paste(&r, None, &doc).await.0, 200);
+    assert_eq!(paste(&r, None, &respelled).await.0, 200);
+    let in_force = app
+        .runtime
+        .snapshot()
+        .instance
+        .license
+        .as_ref()
+        .unwrap()
+        .fingerprint()
+        .to_owned();
+    let history = app.runtime.store().license_history(None, None, 10).await.unwrap();
+    assert!(!history.is_empty());
+    for row in &history {
+        assert_eq!(
+            row.fingerprint, in_force,
+            "history names the license as the status does"
+        );
+    }
+    let audit = app.runtime.store().list_audit(None, 50).await.unwrap();
+    let named: Vec<&str> = audit.iter().filter_map(|a| a.fingerprint.as_deref()).collect();
+    assert!(
+        !named.is_empty() && named.iter().all(|f| *f == in_force),
+        "{named:?} vs {in_force}"
+    );
+}
