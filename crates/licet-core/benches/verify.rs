@@ -1,4 +1,5 @@
-//! Full license verification vs the bare Ed25519 signature check on the same bytes. Target: full ≤ 1.3 × raw.
+//! Full license verification vs the bare Ed25519 signature check on the same bytes, and vs `jsonwebtoken`'s
+//! EdDSA decode. Target: full ≤ 1.3 × raw (instruction counts: scripts/verify-instructions.sh).
 //! Run: `cargo bench -p licet-core --bench verify -- --measurement-time 3`; figures in docs/performance.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -35,6 +36,18 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("licet_full_verify", |b| {
         b.iter(|| verifier.verify(black_box(token.as_bytes())).unwrap())
+    });
+    // The crate a user would pick instead: jsonwebtoken's EdDSA decode, issuer and audience checked.
+    let jwt_key = jsonwebtoken::DecodingKey::from_ed_pem(common::public_pem(Alg::EdDSA).as_bytes()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_issuer(&[common::ISS]);
+    validation.set_audience(&[common::AUD]);
+    validation.validate_exp = false;
+    group.bench_function("jsonwebtoken_decode_typed", |b| {
+        b.iter(|| jsonwebtoken::decode::<Claims>(black_box(&token), &jwt_key, &validation).unwrap())
+    });
+    group.bench_function("jsonwebtoken_decode_value", |b| {
+        b.iter(|| jsonwebtoken::decode::<serde_json::Value>(black_box(&token), &jwt_key, &validation).unwrap())
     });
     group.finish();
 
