@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target with the limits docs/security.md reports:  scripts/fuzz.sh <target> [runs] [max_len]
-#   targets: token claims verify config activation_request upload_body (see fuzz/Cargo.toml); runs defaults to
+#   targets: token claims verify config activation_request upload_body document mapping verify_mapped (see
+#   fuzz/Cargo.toml); runs defaults to
 #   10 000 000; max_len defaults to just above the size limit the target's parser enforces.
 #   FUZZ_SECONDS=30 scripts/fuzz.sh <target>   stops after 30 s instead of after a number of runs.
 # Needs cargo-fuzz (`cargo install cargo-fuzz`) and a nightly toolchain; without one, the stable toolchain is used
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/../fuzz"
 target="${1:?usage: scripts/fuzz.sh <target> [runs] [max_len]}"
 runs="${2:-10000000}"
 case "$target" in
-  token | verify) default_len=70000 ;;         # the 64 KiB token limit, and past it
+  token | verify | document | verify_mapped) default_len=70000 ;;  # the 64 KiB token limit, and past it
   activation_request) default_len=17000 ;;    # the 16 KiB request limit, and past it
   upload_body) default_len=8192 ;;            # twice the target's 4 KiB body limit
   *) default_len=65536 ;;

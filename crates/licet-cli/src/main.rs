@@ -5,6 +5,7 @@
 
 mod clock;
 mod cmd;
+mod formats;
 mod input;
 
 use std::process::ExitCode;

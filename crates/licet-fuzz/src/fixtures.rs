@@ -3,7 +3,8 @@
 
 use std::sync::OnceLock;
 
-use licet_core::{Alg, FileSigner, KeyError, Keyring, TrustedKey, Verifier};
+use licet_core::format::ClaimMap;
+use licet_core::{profiles, Alg, FileSigner, KeyError, Keyring, LicenseFormat, TrustedKey, Verifier};
 
 pub const ISS: &str = "https://licenses.vendor.example";
 pub const AUD: &str = "liberty";
@@ -67,4 +68,28 @@ pub fn verifier() -> &'static Verifier {
 pub fn vendor_verifier() -> &'static Verifier {
     static V: OnceLock<Verifier> = OnceLock::new();
     V.get_or_init(|| Verifier::for_vendor_tooling(verifier().keyring().clone(), None, None))
+}
+
+/// The five profiles' vendor formats.
+pub fn formats() -> impl Iterator<Item = &'static ClaimMap> {
+    profiles::names()
+        .filter_map(profiles::by_name)
+        .filter_map(|p| p.format.mapping())
+}
+
+/// Per profile format: its product verifier and vendor-tooling verifier over the same keys, built once.
+pub fn mapped_verifiers() -> &'static [(&'static ClaimMap, Verifier, Verifier)] {
+    static V: OnceLock<Vec<(&'static ClaimMap, Verifier, Verifier)>> = OnceLock::new();
+    V.get_or_init(|| {
+        formats()
+            .map(|map| {
+                let format = LicenseFormat::Mapped(map);
+                (
+                    map,
+                    verifier().clone().with_format(format),
+                    vendor_verifier().clone().with_format(format),
+                )
+            })
+            .collect()
+    })
 }

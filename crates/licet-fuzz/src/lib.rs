@@ -10,17 +10,21 @@
 //! - claims that parse survive a serialize/parse round trip unchanged;
 //! - a token that verifies has the fingerprint of its decoded form and a kid from the keyring;
 //! - an activation request that verifies is exactly its signed payload, and any change to it breaks the signature;
-//! - an upload never hands on more than the body limit, and hands on exactly the license the body carries.
+//! - an upload never hands on more than the body limit, and hands on exactly the license the body carries;
+//! - a signed document re-encodes to the same signed bytes; a vendor format's mapping reads deterministically and
+//!   keeps exactly the unread members; a license verified in a vendor format reads back the same (`formats.rs`).
 
 #![allow(clippy::panic)]
 
 mod activation;
 mod config;
 pub mod fixtures;
+mod formats;
 mod upload;
 
 pub use activation::activation_request;
 pub use config::config;
+pub use formats::{document, mapping, verify_mapped};
 pub use upload::{upload_body, upload_status, BODY_LIMIT};
 
 use licet_core::json::{from_slice_strict, parse_strict_object};
@@ -30,13 +34,16 @@ use licet_core::{Claims, Encoding, Jws, MAX_TOKEN_BYTES};
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the names of fuzz/Cargo.toml's binaries), for the replay and libFuzzer tests.
-pub const TARGETS: [(&str, Target); 6] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("token", token),
     ("claims", claims),
     ("verify", verify),
     ("config", config),
     ("activation_request", activation_request),
     ("upload_body", upload_body),
+    ("document", document),
+    ("mapping", mapping),
+    ("verify_mapped", verify_mapped),
 ];
 
 /// The codec entry point: compact, flattened JSON and armored input.

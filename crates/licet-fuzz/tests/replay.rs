@@ -75,6 +75,56 @@ fn seed_tokens_really_verify() {
 }
 
 #[test]
+fn vendor_format_seeds_verify_under_their_profile_or_are_refused_as_intended() {
+    // A seed named `<profile>-…` is verified with that profile's format; `licet-…` (licet's own) with all five.
+    // honeyframe-no-kid is refused: three keys are trusted, so a document must name its key.
+    let dir = fuzz_dir().join("seeds/verify_mapped");
+    let mut verified: Vec<String> = Vec::new();
+    for path in files(&dir) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let data = std::fs::read(&path).unwrap_or_default();
+        let results: Vec<bool> = licet_fuzz::fixtures::mapped_verifiers()
+            .iter()
+            .filter(|(map, _, _)| name.starts_with("licet-") || name.starts_with(&format!("{}-", map.name)))
+            .map(|(_, verifier, _)| verifier.verify(&data).is_ok())
+            .collect();
+        assert!(!results.is_empty(), "{name} names no profile");
+        if results.iter().all(|ok| *ok) {
+            verified.push(name);
+        }
+    }
+    assert_eq!(
+        verified,
+        [
+            "honeyframe-compact",
+            "honeyframe-document",
+            "justiam-compact",
+            "liberty-compact",
+            "liberty-rs256",
+            "licet-typical",
+            "nivq-compact",
+            "nivq-es256-armored",
+            "sovereign-compact",
+        ]
+    );
+    // The same JustIAM claims read back as the manual says: -1 and 0 are "unlimited".
+    let token = std::fs::read(dir.join("justiam-compact")).unwrap_or_default();
+    let justiam = licet_fuzz::fixtures::mapped_verifiers()
+        .iter()
+        .find(|(map, _, _)| map.name == "justiam")
+        .map(|(_, verifier, _)| verifier.verify(&token));
+    let claims = match justiam {
+        Some(Ok(license)) => license.claims().clone(),
+        other => panic!("justiam-compact: {other:?}"),
+    };
+    assert_eq!(claims.lic.limits.get("users"), Some(&licet_core::Limit::Unlimited));
+    assert_eq!(claims.lic.max_orgs, Some(licet_core::Limit::Unlimited));
+}
+
+#[test]
 fn activation_request_seeds_verify_or_are_refused_as_intended() {
     let dir = fuzz_dir().join("seeds/activation_request");
     let mut verified: Vec<String> = files(&dir)

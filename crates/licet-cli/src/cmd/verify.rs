@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use licet_core::{Jws, Keyring, PublicKey, TrustedKey, Verifier, MAX_TOKEN_BYTES};
+use licet_core::{Keyring, LicenseFormat, PublicKey, TrustedKey, Verifier};
 
-use crate::input;
+use crate::{formats, input};
 
 /// Verify a license's signature, header and claims format (and issuer/audience when given). Prints the claims
 /// JSON and exits 0, or prints the reason code and sentence on stderr and exits 1. Time and binding are judged
@@ -27,19 +27,41 @@ pub struct Args {
     /// Expected issuer (vendor). Not checked when absent.
     #[arg(long)]
     iss: Option<String>,
+    /// Verify as a product with this profile does: a license in the profile's own format (its manual's: a JWS,
+    /// or honeyframe's signed document) is read with the profile's mapping; licet's own format is always read.
+    #[arg(long)]
+    profile: Option<String>,
     /// The license: token text, a file, or `-` for stdin.
     token: String,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let format = match args.profile.as_deref() {
+        Some(name) => LicenseFormat::Mapped(formats::profile_format(name)?),
+        None => LicenseFormat::Licet,
+    };
     let bytes = input::read_token(&args.token)?;
     let keyring = load_trust(&args.trust, args.kid.as_deref(), unverified_kid(&bytes).as_deref())?;
     if args.iss.is_none() || args.aud.is_none() {
         eprintln!("note: issuer and/or audience not checked (give --iss and --aud to check them as a product does)");
     }
-    let verifier = Verifier::for_vendor_tooling(keyring, args.iss, args.aud);
+    let verifier = Verifier::for_vendor_tooling(keyring, args.iss, args.aud).with_format(format);
     match verifier.verify(&bytes) {
         Ok(license) => {
+            // The verified bytes, decoded again only to show them as written: stdout stays what licet reads (the
+            // claims JSON scripts parse), the license as written goes beside it on stderr.
+            if let Ok(payload) = formats::read_unverified(&bytes).and_then(|w| w.payload) {
+                eprintln!(
+                    "license as written ({} format):\n{}",
+                    if payload.contains_key("lic") {
+                        "licet"
+                    } else {
+                        format.name()
+                    },
+                    serde_json::to_string_pretty(&payload)?
+                );
+                eprintln!("licet reads (stdout):");
+            }
             println!("{}", serde_json::to_string_pretty(license.claims())?);
             eprintln!("verified: kid {} fingerprint {}", license.kid(), license.fingerprint());
             Ok(ExitCode::SUCCESS)
@@ -51,11 +73,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The `kid` the token's protected header names, read without verifying anything: it only names the one PEM key
-/// the token is then verified under. `None` when the token does not decode (verification reports why) or has none.
+/// The `kid` the license names (a JWS header's, or a signed document's), read without verifying anything: it
+/// only names the one PEM key the license is then verified under. `None` when the license does not decode
+/// (verification reports why) or names none.
 pub(crate) fn unverified_kid(token: &[u8]) -> Option<String> {
-    let jws = Jws::decode(token, MAX_TOKEN_BYTES).ok()?;
-    jws.header_json().get("kid")?.as_str().map(str::to_owned)
+    formats::read_unverified(token).ok()?.kid
 }
 
 /// The keyring from the --trust files. `token_kid` (the license's unverified kid) names a PEM when it is the only

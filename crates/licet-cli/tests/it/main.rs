@@ -4,6 +4,7 @@
 mod hsm;
 mod interop;
 mod offline_exchange;
+mod profile_formats;
 mod serve;
 mod status;
 mod support;

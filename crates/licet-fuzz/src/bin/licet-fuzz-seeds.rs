@@ -6,7 +6,8 @@ use std::path::Path;
 
 use licet_core::issue::{sign_payload, sign_raw};
 use licet_core::token::b64url;
-use licet_core::{issue, Alg, Claims, Encoding, JwsSigner, UnixTime};
+use licet_core::token::encode_compact;
+use licet_core::{issue, Alg, Claims, Encoding, JwsSigner, SignedDocument, UnixTime};
 use licet_fuzz::fixtures::{self, ALGS, AUD, ISS};
 use licet_proto::activation::{ActivationRequest, JWS_TYP};
 use licet_proto::Ed25519Jwk;
@@ -134,6 +135,7 @@ fn main() -> Result<(), Error> {
     }
     activation_requests(out)?;
     uploads(out, &typical())?;
+    vendor_formats(out)?;
     println!("seeds written to {} ({})", out.display(), signer.kid());
     Ok(())
 }
@@ -263,4 +265,120 @@ fn uploads(out: &Path, claims: &Value) -> Result<(), Error> {
     )?;
     upload("no-content-type", "x-licet-reason: x", &compact)?;
     Ok(())
+}
+
+/// Each manual's claims, as the five profiles' formats read them (`licet_core::profiles::formats`).
+fn manual_claims() -> [(&'static str, Value); 5] {
+    [
+        (
+            "liberty",
+            json!({"iss": ISS, "sub": "acme", "exp": 1_767_225_600, "aud": AUD,
+                   "connectors": ["connector-sap", "connector-s3"], "iat": 1_735_689_600, "jti": "lib-1"}),
+        ),
+        (
+            "honeyframe",
+            json!({"customer": "ACME", "tier": "enterprise", "products": ["gateway", "analytics"],
+                   "features": ["sso"], "expires": "2026-12-31", "users_limit": 250,
+                   "issued": "2025-01-01T00:00:00Z"}),
+        ),
+        (
+            "sovereign",
+            json!({"customerId": "cus_8f2a", "customerName": "ACME", "installId": "6f1c1f8e-9a47-4c5e-a0c4-0b8f4f6f2b1d",
+                   "apps": ["crm", "billing"],
+                   "organizations": [{"orgId": "org-eu", "plan": "pro", "features": ["sso"], "limits": {"users": 10},
+                                      "validFrom": "2025-01-01", "validUntil": "2026-12-31T00:00:00Z", "note": 1}],
+                   "validFrom": "2025-01-01", "validUntil": "2026-12-31", "maxOrgs": 5,
+                   "renewalUrl": "https://licenses.vendor.example/v1/renew", "sequence": 3, "iss": ISS, "aud": AUD}),
+        ),
+        (
+            "nivq",
+            json!({"sub": "acme", "customerName": "ACME", "edition": "enterprise", "features": ["sso", "audit-log"],
+                   "maxWorkspaces": 0, "maxAgents": 10, "maxUsers": 50, "hostFingerprint": ["LICET-FP-7Q2M-X4KD"],
+                   "domain": "*.acme.example", "sequence": 2, "iat": 1_735_689_600, "exp": 1_767_225_600,
+                   "iss": ISS, "aud": [AUD, "other"]}),
+        ),
+        (
+            "justiam",
+            json!({"sub": "acme", "instance_id": "", "max_users": -1, "max_tenants": 0,
+                   "renewal_url": "https://licenses.vendor.example/renew", "iat": 1_735_689_600,
+                   "exp": 1_767_225_600, "max_admins": 3}),
+        ),
+    ]
+}
+
+/// The `mapping`, `verify_mapped` and `document` seeds: the manuals' claims, signed in each format's envelope,
+/// and refusals next to the interesting branches.
+fn vendor_formats(out: &Path) -> Result<(), Error> {
+    let eddsa = fixtures::signer(Alg::EdDSA)?;
+    for (name, claims) in manual_claims() {
+        write(
+            out,
+            "mapping",
+            &format!("{name}.json"),
+            &serde_json::to_vec_pretty(&claims)?,
+        )?;
+        let object = claims.as_object().cloned().unwrap_or_default();
+        if name == "honeyframe" {
+            let doc = SignedDocument::sign(&object, &eddsa)?;
+            write(out, "verify_mapped", "honeyframe-document", doc.as_bytes())?;
+            write(out, "document", "honeyframe-pretty", doc.as_bytes())?;
+            let compact: Value = serde_json::from_str(&doc)?;
+            write(out, "document", "honeyframe-compact", compact.to_string().as_bytes())?;
+            let mut no_kid = compact.clone();
+            if let Some(o) = no_kid.as_object_mut() {
+                o.remove("kid");
+            }
+            write(out, "document", "no-kid", no_kid.to_string().as_bytes())?;
+            write(out, "verify_mapped", "honeyframe-no-kid", no_kid.to_string().as_bytes())?;
+            let tampered = doc.replace("250", "2500");
+            write(out, "verify_mapped", "honeyframe-tampered", tampered.as_bytes())?;
+            let mut extra = compact.clone();
+            if let Some(o) = extra.as_object_mut() {
+                o.insert("alg".into(), json!("none"));
+            }
+            write(out, "document", "extra-member", extra.to_string().as_bytes())?;
+            let float = doc.replace("250", "2.5e2");
+            write(out, "document", "float", float.as_bytes())?;
+        }
+        // Every format also comes as a JWS (a document profile accepts one too).
+        let compact = sign_payload(&serde_json::to_vec(&object)?, &eddsa)?;
+        write(out, "verify_mapped", &format!("{name}-compact"), compact.as_bytes())?;
+    }
+    let [liberty, _, sovereign, nivq, justiam] = manual_claims();
+    let rs = sign_payload(&serde_json::to_vec(&liberty.1)?, &fixtures::signer(Alg::RS256)?)?;
+    write(out, "verify_mapped", "liberty-rs256", rs.as_bytes())?;
+    let es = sign_payload(&serde_json::to_vec(&nivq.1)?, &fixtures::signer(Alg::ES256)?)?;
+    write(
+        out,
+        "verify_mapped",
+        "nivq-es256-armored",
+        encode_compact(&es, Encoding::Armored).as_bytes(),
+    )?;
+    // Refused: the wrong type, a missing org id, another issuer, and a licet-format license (read as licet's).
+    let wrong = with(&justiam.1, "max_users", json!("many"));
+    write(out, "mapping", "justiam-wrong-type.json", wrong.to_string().as_bytes())?;
+    let signed = sign_payload(&serde_json::to_vec(&wrong)?, &eddsa)?;
+    write(out, "verify_mapped", "justiam-wrong-type", signed.as_bytes())?;
+    let no_org_id = with(&sovereign.1, "organizations", json!([{"plan": "pro"}]));
+    write(
+        out,
+        "mapping",
+        "sovereign-no-org-id.json",
+        no_org_id.to_string().as_bytes(),
+    )?;
+    let other_iss = with(&justiam.1, "iss", json!("https://licenses.other.example"));
+    let signed = sign_payload(&serde_json::to_vec(&other_iss)?, &eddsa)?;
+    write(out, "verify_mapped", "justiam-other-iss", signed.as_bytes())?;
+    let own = issue(&serde_json::from_value(typical())?, &eddsa, Encoding::Compact)?;
+    write(out, "verify_mapped", "licet-typical", own.as_bytes())?;
+    Ok(())
+}
+
+/// `object` with `member` set to `value`.
+fn with(object: &Value, member: &str, value: Value) -> Value {
+    let mut object = object.clone();
+    if let Some(o) = object.as_object_mut() {
+        o.insert(member.to_owned(), value);
+    }
+    object
 }
