@@ -243,6 +243,16 @@ struct Read {
 }
 
 impl ClaimMap {
+    /// Whether this format carries its own issuer (otherwise the trusted key vouches for it).
+    pub fn reads_issuer(&self) -> bool {
+        self.rules.iter().any(|r| r.field == Field::Issuer)
+    }
+
+    /// Whether this format carries its own audience.
+    pub fn reads_audience(&self) -> bool {
+        self.rules.iter().any(|r| r.field == Field::Audience)
+    }
+
     /// Reads a foreign claims object as licet claims. Members no rule reads end up in `extra`.
     pub fn read(&self, mut object: Map<String, Value>, implied: Implied<'_>) -> Result<Claims, MapError> {
         let mut read = Read::default();
