@@ -45,6 +45,6 @@ pub mod profiles;
 pub mod status;
 
 pub use entitlement::{Denied, Entitlements, FeatureSet, NameSet, OrgRule};
-pub use lifecycle::{evaluate, evaluate_org, Context, HighWater, LicenseInput, SequenceKey};
+pub use lifecycle::{evaluate, evaluate_org, Context, HighWater, LicenseInput, Loss, Lost, SequenceKey};
 pub use policy::{Effect, Enforcement, Policy};
 pub use status::{Change, OrgStatus, State, Status};

@@ -35,8 +35,11 @@ use crate::signature::VerifiedLicense;
 use crate::status::{Change, LicenseRef, OrgStatus, State, Status};
 use crate::time::UnixTime;
 
+mod compare;
 #[cfg(test)]
 pub(crate) mod tests;
+
+pub use compare::{compare, Loss, Lost};
 
 /// What verification produced.
 #[derive(Clone, Copy, Debug)]

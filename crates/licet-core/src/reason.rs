@@ -48,6 +48,9 @@ pub enum Reason {
     QuotaExceeded,
     OrgNotLicensed,
     MaxOrgsReached,
+    // --- replacing the license in force
+    /// The new license would take something away from the one in force; it is installed only when acknowledged.
+    LicenseChangeNeedsAck,
 }
 
 impl Reason {
@@ -84,6 +87,7 @@ impl Reason {
         Reason::QuotaExceeded,
         Reason::OrgNotLicensed,
         Reason::MaxOrgsReached,
+        Reason::LicenseChangeNeedsAck,
     ];
 
     /// The machine code, e.g. `license_bad_signature`.
@@ -121,6 +125,7 @@ impl Reason {
             Reason::QuotaExceeded => "quota_exceeded",
             Reason::OrgNotLicensed => "org_not_licensed",
             Reason::MaxOrgsReached => "max_orgs_reached",
+            Reason::LicenseChangeNeedsAck => "license_change_needs_ack",
         }
     }
 
@@ -213,6 +218,9 @@ impl Reason {
             Reason::MaxOrgsReached => {
                 "The license's maximum number of organizations is reached. Ask your vendor for a higher limit."
             }
+            Reason::LicenseChangeNeedsAck => {
+                "This license would leave the install worse off than the license in force (see the changes listed); nothing was changed. Install it again with acknowledgement to accept the changes."
+            }
         }
     }
 }
@@ -266,6 +274,7 @@ mod tests {
                 "quota_exceeded",
                 "org_not_licensed",
                 "max_orgs_reached",
+                "license_change_needs_ack",
             ]
         );
     }

@@ -1,6 +1,6 @@
 //! The runtime's one error type. Every variant carries a stable machine code and a sentence an operator can act on.
 
-use licet_core::Reason;
+use licet_core::{Loss, Reason};
 
 /// What an operator is told when a renewal URL is refused (the server's API says it too).
 pub const RENEWAL_URL_RULE: &str = "licet renews only over https (plain http only to a loopback host: 127.0.0.0/8, \
@@ -12,6 +12,10 @@ pub enum Error {
     /// The license was refused (invalid, rolled back, bound elsewhere, …); the current license is kept.
     #[error("{}: {}{}", reason.code(), reason.sentence(), detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Refused { reason: Reason, detail: Option<String> },
+    /// The license is valid but would take away what the license in force grants (`losses`, never empty); nothing
+    /// was changed. Installing it again with acknowledgement accepts the losses.
+    #[error("{}: {} ({})", Reason::LicenseChangeNeedsAck.code(), Reason::LicenseChangeNeedsAck.sentence(), losses_text(losses))]
+    ChangeNeedsAck { losses: Vec<Loss> },
     /// Reading a license source failed (config file unreadable, variable unset, …).
     #[error("config_error: {message}")]
     Config { message: String },
@@ -32,6 +36,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Refused { reason, .. } => reason.code(),
+            Error::ChangeNeedsAck { .. } => Reason::LicenseChangeNeedsAck.code(),
             Error::Config { .. } => "config_error",
             Error::Store { code, .. } => code,
             Error::Renewal { .. } => "renewal_failed",
@@ -42,6 +47,11 @@ impl Error {
     pub fn refused(reason: Reason) -> Self {
         Error::Refused { reason, detail: None }
     }
+}
+
+/// The losses in one line, for logs and the renewal record: `state active → expired; feature sso removed`.
+pub fn losses_text(losses: &[Loss]) -> String {
+    losses.iter().map(Loss::to_string).collect::<Vec<_>>().join("; ")
 }
 
 /// A verification failure keeps its specifics (which base64 symbol, which kid): the API's error `detail`.

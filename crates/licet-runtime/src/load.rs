@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use licet_core::lifecycle::LicenseInput;
+use licet_core::lifecycle::{compare, LicenseInput, Loss};
 use licet_core::policy::Reevaluate;
 use licet_core::{
     evaluate, evaluate_org, Context, Entitlements, HighWater, Policy, Reason, SequenceKey, State, UnixTime,
@@ -398,23 +398,35 @@ impl Inner {
         reason: Option<&str>,
         scope: Scope,
         origin: &str,
+        acknowledge: bool,
     ) -> Result<Arc<Snapshot>, Error> {
         let token = normalize(token)?;
         let mut loaded = self.loaded.lock().await;
         let verified = loaded.verify_detailed(self, &token).map_err(Error::from)?;
         let now = self.clock.now();
         let ctx = self.context(&loaded, Some((&verified, &scope))).await?;
-        let status = match &scope {
-            Scope::Instance => evaluate(&self.policy, &ctx, LicenseInput::Verified(&verified), now),
+        // The license in force and the candidate, judged at one instant against one context, so that what the
+        // comparison reports is what the install would enforce the moment after the swap.
+        // An org's first license of its own is a first install: what the instance license grants the org stays
+        // the instance's, so there is nothing of the org's to compare with.
+        let (current, status) = match &scope {
+            Scope::Instance => (
+                Some(evaluate(&self.policy, &ctx, input(loaded.instance.as_ref()), now)),
+                evaluate(&self.policy, &ctx, LicenseInput::Verified(&verified), now),
+            ),
             Scope::Org(id) => {
                 let instance = evaluate(&self.policy, &ctx, input(loaded.instance.as_ref()), now);
-                evaluate_org(
-                    &self.policy,
-                    &ctx,
-                    &instance,
-                    id.as_str(),
-                    LicenseInput::Verified(&verified),
-                    now,
+                let own = loaded.orgs.get(id.as_str());
+                (
+                    own.map(|own| evaluate_org(&self.policy, &ctx, &instance, id.as_str(), input(Some(own)), now)),
+                    evaluate_org(
+                        &self.policy,
+                        &ctx,
+                        &instance,
+                        id.as_str(),
+                        LicenseInput::Verified(&verified),
+                        now,
+                    ),
                 )
             }
         };
@@ -433,10 +445,28 @@ impl Inner {
             };
             return Err(Error::Refused { reason, detail });
         }
+        let losses = current.map(|current| compare(&current, &status)).unwrap_or_default();
+        if !losses.is_empty() && !acknowledge {
+            tracing::warn!(
+                code = Reason::LicenseChangeNeedsAck.code(),
+                actor,
+                origin,
+                scope = %scope.key(),
+                "license install refused; the current license is kept: {}",
+                crate::error::losses_text(&losses)
+            );
+            self.audit_refused_change(&verified, actor, reason, &scope, origin, &losses, now)
+                .await;
+            return Err(Error::ChangeNeedsAck { losses });
+        }
         let lic = &verified.claims().lic;
         let mut change = Change::new(actor, now);
         if let Some(r) = reason {
             change = change.with_reason(r);
+        }
+        if !losses.is_empty() {
+            tracing::warn!(actor, origin, scope = %scope.key(), "license change acknowledged: {}", crate::error::losses_text(&losses));
+            change = change.with_details(serde_json::json!({ "acknowledged": true, "changes": losses }));
         }
         let new = NewLicense {
             scope: scope.clone(),
@@ -456,6 +486,39 @@ impl Inner {
         // Still under the lock, so the store listener's reload (same bytes, no change) comes after ours.
         self.reload_locked(&mut loaded, "install").await?;
         Ok(self.snapshot.load_full())
+    }
+}
+
+impl Inner {
+    /// The refused attempt goes in the audit log beside the installs, with what it would have taken away, so that
+    /// an operator can tell "nobody tried" from "someone tried and was stopped". A store that cannot take the
+    /// entry does not turn the refusal into another error: the refusal stands and is logged.
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_refused_change(
+        &self,
+        verified: &VerifiedLicense,
+        actor: &str,
+        reason: Option<&str>,
+        scope: &Scope,
+        origin: &str,
+        losses: &[Loss],
+        now: UnixTime,
+    ) {
+        let mut change = Change::new(actor, now).with_details(serde_json::json!({
+            "scope": scope.key(),
+            "source": origin,
+            "outcome": Reason::LicenseChangeNeedsAck.code(),
+            "changes": losses,
+        }));
+        change.reason = reason.map(str::to_owned);
+        let entry = licet_store::NewAuditEntry {
+            action: "license.rejected".to_owned(),
+            fingerprint: Some(verified.fingerprint().to_owned()),
+            change,
+        };
+        if let Err(e) = self.store.append_audit(entry).await {
+            tracing::error!(code = e.code(), "cannot audit a refused license change: {e}");
+        }
     }
 }
 

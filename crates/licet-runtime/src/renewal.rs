@@ -243,6 +243,8 @@ async fn fetch_and_install(
             Some("connected renewal"),
             scope.clone(),
             "renewal",
+            // A renewal that takes something away waits for an operator: nobody is there to acknowledge it.
+            false,
         )
         .await?;
     tracing::info!(scope = %scope.key(), sequence, "renewed license installed");

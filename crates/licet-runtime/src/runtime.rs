@@ -287,8 +287,10 @@ impl Runtime {
     }
 
     /// Verifies `token`, checks it against the store's high-water marks and the install, refuses it (keeping the
-    /// current license) if it is invalid or older, else writes it through the store in one transaction and swaps
-    /// the snapshot before returning. `origin` is what history shows (`upload`, `paste`, `import`, …).
+    /// current license) if it is invalid or older, or if it would take away what the license in force grants
+    /// ([`Error::ChangeNeedsAck`]; see [`Runtime::install_with`] to acknowledge), else writes it through the store
+    /// in one transaction and swaps the snapshot before returning. `origin` is what history shows (`upload`,
+    /// `paste`, `import`, …).
     pub async fn install(
         &self,
         token: &[u8],
@@ -307,7 +309,24 @@ impl Runtime {
         scope: Scope,
         origin: &str,
     ) -> Result<Arc<Snapshot>, Error> {
-        self.inner.install(token, actor, reason, scope, origin).await
+        self.install_with(token, actor, reason, scope, origin, false).await
+    }
+
+    /// [`Runtime::install_from`], and with `acknowledge` the operator accepts what the new license takes away
+    /// (a fall in state, another customer, fewer grants: [`licet_core::lifecycle::compare`]); the install's audit
+    /// entry then lists it. Invalid, older and wrongly bound licenses are refused either way.
+    pub async fn install_with(
+        &self,
+        token: &[u8],
+        actor: &str,
+        reason: Option<&str>,
+        scope: Scope,
+        origin: &str,
+        acknowledge: bool,
+    ) -> Result<Arc<Snapshot>, Error> {
+        self.inner
+            .install(token, actor, reason, scope, origin, acknowledge)
+            .await
     }
 
     /// Removes the scope's license (back to missing / free tier / activation pending, as the profile says).
@@ -368,7 +387,7 @@ impl Runtime {
         };
         let why = "seeded from the mounted license file";
         match inner
-            .install(token.as_bytes(), "system", Some(why), Scope::Instance, "file")
+            .install(token.as_bytes(), "system", Some(why), Scope::Instance, "file", false)
             .await
         {
             Ok(snap) => {

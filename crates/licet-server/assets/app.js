@@ -40,6 +40,7 @@ async function call(method, path, body, contentType) {
   if (!res.ok) {
     const err = new Error((data && data.message) || ("The server answered " + res.status + "."));
     err.code = (data && data.code) || "http_" + res.status;
+    err.changes = (data && data.changes) || [];
     throw err;
   }
   return data;
@@ -166,7 +167,8 @@ function renderAudit(page, append) {
     cell(tr, e.source ? e.action + " (" + e.source + ")" : e.action);
     cell(tr, e.scope);
     cell(tr, e.reason);
-    cell(tr, e.outcome);
+    const changes = (e.changes || []).map(describeChange).join("; ");
+    cell(tr, changes ? e.outcome + " — " + changes : e.outcome);
     body.appendChild(tr);
   }
   if (!body.children.length) emptyRow(body, 7, "Nothing recorded yet.");
@@ -199,12 +201,70 @@ async function readFile(input) {
   return f ? await f.text() : null;
 }
 
+// One change a license would make, in the words licet-core's Loss uses (`limit users 500 → 50`).
+function describeChange(c) {
+  const where = c.org ? "organization " + c.org + ": " : "";
+  switch (c.what) {
+    case "state": return where + "state " + c.from + " → " + c.to;
+    case "customer": return where + "customer " + c.from + " → " + c.to;
+    case "product": return where + "product " + c.removed + " removed";
+    case "feature": return where + "feature " + c.removed + " removed";
+    case "all_features": return where + "no longer every feature";
+    case "limit": return where + "limit " + c.kind + " " + c.from + " → " + c.to;
+    case "org": return where + "organization " + c.removed + " no longer named";
+    case "max_orgs": return where + "maximum organizations " + c.from + " → " + c.to;
+    default: return where + JSON.stringify(c);
+  }
+}
+
+// The server refused a license that takes something away (license_change_needs_ack): show what, and resolve
+// true only if the operator confirms. Nothing is installed until then.
+function confirmChanges(err) {
+  const dialog = $("ack-dialog");
+  $("ack-message").textContent = err.message;
+  const list = $("ack-changes");
+  list.replaceChildren();
+  for (const c of err.changes) {
+    const li = document.createElement("li");
+    li.textContent = describeChange(c);
+    li.dataset.what = c.what;
+    list.appendChild(li);
+  }
+  return new Promise((resolve) => {
+    const done = (ok) => {
+      $("ack-confirm").onclick = null;
+      $("ack-cancel").onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      resolve(ok);
+    };
+    $("ack-confirm").onclick = () => done(true);
+    $("ack-cancel").onclick = () => done(false);
+    dialog.onclose = () => done(false);
+    dialog.showModal();
+  });
+}
+
+// Sends once; a refused change is shown for confirmation and, if confirmed, sent again acknowledged.
+async function withAcknowledgement(send) {
+  try {
+    return await send(false);
+  } catch (err) {
+    if (err.code !== "license_change_needs_ack") throw err;
+    if (!(await confirmChanges(err))) {
+      throw Object.assign(new Error("Nothing was changed: the license in force is kept."), { code: "not_acknowledged" });
+    }
+    return await send(true);
+  }
+}
+
 async function install() {
   try {
     const pasted = $("paste").value.trim();
     const license = pasted || (await readFile($("install-file")));
     if (!license) throw Object.assign(new Error("Paste a license or choose a license file first."), { code: "no_input" });
-    const result = await call("POST", "", license, "text/plain");
+    const result = await withAcknowledgement((ack) =>
+      call("POST", ack ? "?acknowledge=true" : "", license, "text/plain"));
     $("paste").value = "";
     await afterChange(result, "License installed.");
   } catch (err) {
@@ -216,12 +276,21 @@ async function importOffline() {
   try {
     const file = $("import-file").files && $("import-file").files[0];
     if (!file) throw Object.assign(new Error("Choose the license file to import first."), { code: "no_input" });
-    const form = new FormData();
-    form.append("license", file);
-    form.append("reason", $("import-reason").value);
-    const res = await fetch(API + "/import", { method: "POST", headers: headers(), body: form });
-    const data = await res.json().catch(() => null);
-    if (!res.ok) throw Object.assign(new Error((data && data.message) || "Import failed."), { code: data && data.code });
+    const data = await withAcknowledgement(async (ack) => {
+      const form = new FormData();
+      form.append("license", file);
+      form.append("reason", $("import-reason").value);
+      if (ack) form.append("acknowledge", "true");
+      const res = await fetch(API + "/import", { method: "POST", headers: headers(), body: form });
+      const body = await res.json().catch(() => null);
+      if (!res.ok) {
+        throw Object.assign(new Error((body && body.message) || "Import failed."), {
+          code: body && body.code,
+          changes: (body && body.changes) || [],
+        });
+      }
+      return body;
+    });
     $("import-reason").value = "";
     await afterChange(data, "License imported.");
   } catch (err) {

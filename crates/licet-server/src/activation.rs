@@ -51,5 +51,14 @@ pub(crate) fn audit_entry(e: licet_store::AuditEntry) -> AuditEntry {
         license_fingerprint: e.fingerprint.clone(),
         source: detail("source"),
         outcome: detail("outcome").unwrap_or_else(|| "ok".to_owned()),
+        // A refused change keeps its list at the top; an install keeps what the runtime added under `extra`.
+        changes: [
+            e.details.get("changes"),
+            e.details.get("extra").and_then(|x| x.get("changes")),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default(),
     }
 }

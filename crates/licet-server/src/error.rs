@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use licet_core::Reason;
+use licet_core::{Loss, Reason};
 use serde::{Deserialize, Serialize};
 
 use crate::service::{Role, ServiceError};
@@ -18,6 +18,9 @@ pub struct ErrorBody {
     /// The specifics of a refused license, when they say more than `message`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For `license_change_needs_ack`: what the license would take away from the one in force.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Loss>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +28,9 @@ pub enum ApiError {
     /// The license was judged and refused; the code is the reason code, `detail` the verifier's specifics.
     #[error("{reason}")]
     License { reason: Reason, detail: Option<String> },
+    /// The license would take away what the one in force grants; resubmitting with `acknowledge=true` accepts it.
+    #[error("{}", Reason::LicenseChangeNeedsAck)]
+    ChangeNeedsAck(Vec<Loss>),
     #[error("a bearer token is required")]
     Unauthorized,
     #[error("the token's role is too low")]
@@ -68,6 +74,8 @@ impl ApiError {
                 ..
             } => StatusCode::CONFLICT,
             ApiError::License { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            // The license itself is fine; it conflicts with the one in force until the caller says it may.
+            ApiError::ChangeNeedsAck(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::ReasonRequired | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -87,6 +95,10 @@ impl ApiError {
     pub fn body(&self) -> ErrorBody {
         let (code, message): (&str, String) = match self {
             ApiError::License { reason, .. } => (reason.code(), reason.sentence().to_owned()),
+            ApiError::ChangeNeedsAck(_) => (
+                Reason::LicenseChangeNeedsAck.code(),
+                Reason::LicenseChangeNeedsAck.sentence().to_owned(),
+            ),
             ApiError::Unauthorized => (
                 "unauthorized",
                 "This change needs a bearer token. Enter an API token (Authorization: Bearer …) and retry.".into(),
@@ -143,10 +155,15 @@ impl ApiError {
             ApiError::License { detail, .. } => detail.clone().filter(|d| !d.is_empty() && *d != message),
             _ => None,
         };
+        let changes = match self {
+            ApiError::ChangeNeedsAck(losses) => losses.clone(),
+            _ => Vec::new(),
+        };
         ErrorBody {
             code: code.to_owned(),
             message,
             detail,
+            changes,
         }
     }
 }
@@ -155,6 +172,7 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Rejected { reason, detail } => ApiError::License { reason, detail },
+            ServiceError::ChangeNeedsAck(losses) => ApiError::ChangeNeedsAck(losses),
             ServiceError::NotFound(what) => ApiError::NotFound(what),
             ServiceError::Unavailable(why) => ApiError::Unavailable(why),
             ServiceError::NotAllowed(why) => ApiError::SourceNotAllowed(why),

@@ -52,6 +52,7 @@ fn refresh_view(r: licet_store::RenewalState) -> RefreshView {
 fn runtime_err(e: RuntimeError) -> ServiceError {
     match e {
         RuntimeError::Refused { reason, detail } => ServiceError::Rejected { reason, detail },
+        RuntimeError::ChangeNeedsAck { losses } => ServiceError::ChangeNeedsAck(losses),
         RuntimeError::Renewal { message } => ServiceError::Upstream(message),
         RuntimeError::RenewalUrlRefused { why } => ServiceError::RenewalUrlRefused(why),
         RuntimeError::Store {
@@ -237,11 +238,24 @@ impl LicenseService for RuntimeService {
         actor: Actor,
         reason: Option<String>,
     ) -> Result<StatusView, ServiceError> {
+        self.install_with(scope, bytes, source, actor, reason, false).await
+    }
+
+    async fn install_with(
+        &self,
+        scope: Scope,
+        bytes: Vec<u8>,
+        source: &'static str,
+        actor: Actor,
+        reason: Option<String>,
+        acknowledge: bool,
+    ) -> Result<StatusView, ServiceError> {
         accepts::check(self.runtime.policy(), Way::of_source(source))?;
         let target = store_scope(&scope)?;
+        // A refused change (`ChangeNeedsAck`) is audited by the runtime with its list; the other refusals here.
         match self
             .runtime
-            .install_from(&bytes, &actor.0, reason.as_deref(), target, source)
+            .install_with(&bytes, &actor.0, reason.as_deref(), target, source, acknowledge)
             .await
         {
             Ok(_) => self.view().await,

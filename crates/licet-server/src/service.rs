@@ -5,7 +5,7 @@
 //! narrow port lets a product mount [`crate::router`] over its own runtime, and keeps every route testable.
 //! The production implementation over licet-runtime + licet-store lives in `backend.rs`.
 
-use licet_core::{Limit, Reason};
+use licet_core::{Limit, Loss, Reason};
 use serde::{Deserialize, Serialize};
 
 /// Which license a change or a read is about: the instance-wide one, or one organization's own.
@@ -188,6 +188,10 @@ pub struct AuditEntry {
     /// For a license install: how it arrived (`upload`, `import`, `file`, `renewal`).
     pub source: Option<String>,
     pub outcome: String,
+    /// What the license change took away (on `license.install`: acknowledged) or would have (on
+    /// `license.rejected` with outcome `license_change_needs_ack`: refused).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Loss>,
 }
 
 /// What `GET /v1/license/check` is asked: may the product do this now? Every part is optional; the answer covers
@@ -241,6 +245,10 @@ pub enum ServiceError {
     /// verifier knew beyond the reason (which part did not decode, which kid), when it knew more.
     #[error("{reason}")]
     Rejected { reason: Reason, detail: Option<String> },
+    /// The license is valid but would take away what the license in force grants; nothing was changed. The
+    /// caller resubmits with acknowledgement to accept the losses.
+    #[error("{}", Reason::LicenseChangeNeedsAck)]
+    ChangeNeedsAck(Vec<Loss>),
     #[error("not found: {0}")]
     NotFound(String),
     /// The action cannot be done in this configuration (e.g. refresh without a renewal URL).
@@ -278,6 +286,21 @@ pub trait LicenseService: Send + Sync + 'static {
         actor: Actor,
         reason: Option<String>,
     ) -> Result<StatusView, ServiceError>;
+    /// [`LicenseService::install`], and with `acknowledge` the caller accepts what the new license takes away from
+    /// the one in force (`ChangeNeedsAck` otherwise). A service that never refuses a change for that reason keeps
+    /// this default.
+    async fn install_with(
+        &self,
+        scope: Scope,
+        bytes: Vec<u8>,
+        source: &'static str,
+        actor: Actor,
+        reason: Option<String>,
+        acknowledge: bool,
+    ) -> Result<StatusView, ServiceError> {
+        let _ = acknowledge;
+        self.install(scope, bytes, source, actor, reason).await
+    }
     /// Back to missing / free tier for `scope`. `NotFound` when nothing was installed there.
     async fn clear(&self, scope: Scope, actor: Actor, reason: Option<String>) -> Result<StatusView, ServiceError>;
     /// Renew `scope`'s license from its renewal URL now: the instance's, or an org's own (`NotFound` for an org

@@ -1,6 +1,8 @@
 //! Reading a license out of a request, in every form an operator might send it: a raw body (`text/plain`,
-//! `application/jwt`), JSON `{license, reason}`, or a multipart upload (file field `license` or `file`, text field
-//! `reason`). Every failure is a 4xx with a code; nothing here touches the installed license.
+//! `application/jwt`), JSON `{license, reason, acknowledge}`, or a multipart upload (file field `license` or
+//! `file`, text fields `reason` and `acknowledge`). `acknowledge=true` may also be a query parameter, which is the
+//! only way to say it with a raw body. Every failure is a 4xx with a code; nothing here touches the installed
+//! license.
 
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartError;
@@ -22,6 +24,8 @@ const MAX_REASON_LEN: usize = 1000;
 pub struct LicenseUpload {
     pub license: Vec<u8>,
     pub reason: Option<String>,
+    /// The operator accepts what this license takes away from the one in force (`license_change_needs_ack`).
+    pub acknowledge: bool,
 }
 
 #[derive(Deserialize)]
@@ -29,6 +33,34 @@ struct JsonUpload {
     license: String,
     #[serde(default)]
     reason: Option<String>,
+    #[serde(default)]
+    acknowledge: bool,
+}
+
+/// `true` or `false`, as a query parameter or form field says it (`1`/`0` too, as HTML forms and curl users
+/// write). Anything else is refused: a misspelt value must not read as "not acknowledged" and silently fail, nor
+/// as acknowledged.
+fn flag(name: &str, value: &str) -> ApiResult<bool> {
+    match value.trim() {
+        "true" | "1" => Ok(true),
+        "false" | "0" | "" => Ok(false),
+        other => Err(ApiError::BadRequest(format!(
+            "{name} must be true or false, not {other:?}"
+        ))),
+    }
+}
+
+/// `acknowledge` from the query string, if given (last one wins, as in most query parsers).
+fn query_acknowledge(req: &Request) -> ApiResult<bool> {
+    let mut out = false;
+    for pair in req.uri().query().unwrap_or_default().split('&') {
+        if let Some(("acknowledge", value)) = pair.split_once('=') {
+            out = flag("acknowledge", value)?;
+        } else if pair == "acknowledge" {
+            out = true;
+        }
+    }
+    Ok(out)
 }
 
 /// Reads `{license, reason}` the way licet reads claims: the whole body must be strict JSON (UTF-8 throughout,
@@ -94,6 +126,7 @@ fn multipart_error(e: MultipartError) -> ApiError {
 async fn read_multipart(mut mp: Multipart) -> ApiResult<LicenseUpload> {
     let mut license = None;
     let mut reason = None;
+    let mut acknowledge = false;
     while let Some(field) = mp.next_field().await.map_err(multipart_error)? {
         match field.name() {
             Some("license") | Some("file") => {
@@ -103,6 +136,7 @@ async fn read_multipart(mut mp: Multipart) -> ApiResult<LicenseUpload> {
                 license = Some(field.bytes().await.map_err(multipart_error)?.to_vec());
             }
             Some("reason") => reason = Some(field.text().await.map_err(multipart_error)?),
+            Some("acknowledge") => acknowledge = flag("acknowledge", &field.text().await.map_err(multipart_error)?)?,
             // Unknown fields are drained and ignored, as browsers add their own.
             _ => {
                 field.bytes().await.map_err(multipart_error)?;
@@ -110,7 +144,11 @@ async fn read_multipart(mut mp: Multipart) -> ApiResult<LicenseUpload> {
         }
     }
     let license = license.ok_or_else(|| ApiError::BadRequest("the upload has no `license` or `file` field".into()))?;
-    Ok(LicenseUpload { license, reason })
+    Ok(LicenseUpload {
+        license,
+        reason,
+        acknowledge,
+    })
 }
 
 impl FromRequest<AppState> for LicenseUpload {
@@ -122,6 +160,7 @@ impl FromRequest<AppState> for LicenseUpload {
             .get(REASON_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let query_ack = query_acknowledge(&req)?;
         let upload = match kind(&req)? {
             Kind::Raw => {
                 let bytes = Bytes::from_request(req, state)
@@ -130,6 +169,7 @@ impl FromRequest<AppState> for LicenseUpload {
                 LicenseUpload {
                     license: bytes.to_vec(),
                     reason: header_reason,
+                    acknowledge: false,
                 }
             }
             Kind::Json => {
@@ -140,6 +180,7 @@ impl FromRequest<AppState> for LicenseUpload {
                 LicenseUpload {
                     license: parsed.license.into_bytes(),
                     reason: parsed.reason.or(header_reason),
+                    acknowledge: parsed.acknowledge,
                 }
             }
             Kind::Multipart => {
@@ -157,6 +198,7 @@ impl FromRequest<AppState> for LicenseUpload {
         Ok(LicenseUpload {
             license: upload.license,
             reason: clean_reason(upload.reason)?,
+            acknowledge: upload.acknowledge || query_ack,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! One module per command. New commands (status, serve, vendor …) add a module here and a variant in `main.rs`.
 
 pub mod inspect;
+pub mod install;
 pub mod issue;
 pub mod keygen;
 pub mod serve;

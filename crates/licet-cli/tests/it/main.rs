@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod hsm;
+mod install;
 mod interop;
 mod offline_exchange;
 mod profile_formats;

@@ -326,10 +326,17 @@ async fn on_load_modules_change_on_reload_and_new_license_but_not_on_the_timer()
     rt.reload().await.unwrap();
     assert_eq!(rt.active_modules(), ["SAP"]);
 
-    // A license installed here takes effect at once.
-    rt.install(w.token(365, 3).as_bytes(), "owner", None, Scope::Instance)
-        .await
-        .unwrap();
+    // A license installed here takes effect at once (it drops SAP, so the operator acknowledges that).
+    rt.install_with(
+        w.token(365, 3).as_bytes(),
+        "owner",
+        None,
+        Scope::Instance,
+        "upload",
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(rt.active_modules(), ["Salesforce"]);
     let lines: Vec<String> = rt.module_decisions().into_iter().map(|d| d.line).collect();
     assert_eq!(lines[1], "Skipping licensed connector SAP — not in license");

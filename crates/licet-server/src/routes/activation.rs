@@ -44,23 +44,16 @@ async fn import(
     caller: Caller,
     upload: LicenseUpload,
 ) -> ApiResult<Json<ChangeResponse>> {
-    let reason = upload.reason.ok_or(ApiError::ReasonRequired)?;
+    if upload.reason.is_none() {
+        return Err(ApiError::ReasonRequired);
+    }
     let _guard = state.lock_changes().await;
     let (actor, first) = if caller.is_anonymous() {
         instance_actor(&state, &caller).await?
     } else {
         (caller.require(Role::Admin)?, false)
     };
-    let response = install_as(
-        &state,
-        Scope::Instance,
-        upload.license,
-        "import",
-        actor,
-        Some(reason),
-        first,
-    )
-    .await?;
+    let response = install_as(&state, Scope::Instance, upload, "import", actor, first).await?;
     Ok(Json(response))
 }
 

@@ -42,16 +42,7 @@ async fn install(
 ) -> ApiResult<Json<ChangeResponse>> {
     let _guard = state.lock_changes().await;
     let (actor, first) = instance_actor(&state, &caller).await?;
-    let response = install_as(
-        &state,
-        Scope::Instance,
-        upload.license,
-        "upload",
-        actor,
-        upload.reason,
-        first,
-    )
-    .await?;
+    let response = install_as(&state, Scope::Instance, upload, "upload", actor, first).await?;
     Ok(Json(response))
 }
 

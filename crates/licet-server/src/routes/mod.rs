@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::error::ApiResult;
 use crate::service::{Actor, NewToken, Role, Scope, StatusView};
 use crate::state::AppState;
+use crate::upload::LicenseUpload;
 
 /// What a change answers: the status now in force, and (only on the first install) the owner token, shown once.
 #[derive(Serialize)]
@@ -23,18 +24,26 @@ pub(crate) struct ChangeResponse {
     pub owner_token: Option<NewToken>,
 }
 
-/// Install `bytes` for `scope` as `actor`; on the first install also mint the owner token.
+/// Install `upload` for `scope` as `actor`; on the first install also mint the owner token.
 pub(crate) async fn install_as(
     state: &AppState,
     scope: Scope,
-    license: Vec<u8>,
+    upload: LicenseUpload,
     source: &'static str,
     actor: Actor,
-    reason: Option<String>,
     first_install: bool,
 ) -> ApiResult<ChangeResponse> {
     let service = state.service();
-    let status = service.install(scope, license, source, actor.clone(), reason).await?;
+    let status = service
+        .install_with(
+            scope,
+            upload.license,
+            source,
+            actor.clone(),
+            upload.reason,
+            upload.acknowledge,
+        )
+        .await?;
     let owner_token = if first_install {
         let token = service.create_token("owner", Role::Owner).await?;
         service

@@ -61,7 +61,14 @@ async fn put_org(
     let actor = caller.require(if replacing { Role::Owner } else { Role::Admin })?;
     let status = state
         .service()
-        .install(Scope::Org(id), upload.license, "upload", actor, upload.reason)
+        .install_with(
+            Scope::Org(id),
+            upload.license,
+            "upload",
+            actor,
+            upload.reason,
+            upload.acknowledge,
+        )
         .await?;
     Ok(Json(status))
 }

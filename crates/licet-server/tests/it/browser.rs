@@ -56,6 +56,58 @@ async fn paste_a_license_and_the_badge_turns_active() {
     b.close().await;
 }
 
+/// Issue #14: pasting a license that would leave the install worse off shows what it takes away and installs it
+/// only once the operator confirms; cancelling keeps the license in force.
+#[tokio::test]
+async fn a_worse_license_asks_for_confirmation_with_the_list() {
+    let _one = one_at_a_time().await;
+    let Some(b) = Browser::start().await else { return };
+    let t = Local::start("honeyframe").await;
+    let s = &t.server;
+    let first = json_of(s.install(&t.vendor.license("Acme", 1, START)).await, 200).await;
+    let owner = owner_token(&first);
+    // Issued in 2000 for a year: correctly signed, long expired.
+    let expired = t.vendor.sign(
+        &t.vendor.claims("Acme", 2, licet_core::UnixTime(946_684_800), 365),
+        Encoding::Compact,
+    );
+    b.client.goto(&s.url("/settings/license")).await.unwrap();
+    b.wait_for("[data-testid=license-badge][data-state=active]").await;
+    b.type_into("[data-testid=token-input]", &owner).await;
+    let paste = b
+        .client
+        .find(Locator::Css("[data-testid=license-paste]"))
+        .await
+        .unwrap();
+
+    paste.send_keys(&expired).await.unwrap();
+    b.click("[data-testid=install-button]").await;
+    b.wait_for("[data-testid=ack-dialog][open]").await;
+    assert_eq!(b.text("ack-changes").await, "state active → expired");
+    assert!(b.text("ack-message").await.contains("worse off"));
+    b.click("[data-testid=ack-cancel]").await;
+    b.wait_for("[data-testid=error][data-code=not_acknowledged]").await;
+    assert_eq!(s.status().await["state"], "active", "cancelling changes nothing");
+    assert_eq!(b.text("license-badge").await, "Active");
+
+    b.click("[data-testid=install-button]").await;
+    b.wait_for("[data-testid=ack-dialog][open]").await;
+    b.click("[data-testid=ack-confirm]").await;
+    b.wait_for("[data-testid=license-badge][data-state=expired]").await;
+    assert_eq!(s.status().await["state"], "expired");
+    assert!(
+        b.appears("//tr[@data-action='license.install']/td[contains(., 'state active → expired')]")
+            .await,
+        "the acknowledged install is audited with the list"
+    );
+    assert!(
+        b.appears("//tr[@data-action='license.rejected']/td[contains(., 'license_change_needs_ack')]")
+            .await,
+        "the refused attempts are audited too"
+    );
+    b.close().await;
+}
+
 #[tokio::test]
 async fn import_an_offline_file_with_a_reason_and_see_it_audited() {
     let _one = one_at_a_time().await;

@@ -3,6 +3,7 @@
 // Test helpers outside #[test] functions panic on purpose: a failed expectation is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod ack;
 mod api;
 mod api_ops;
 mod browser;

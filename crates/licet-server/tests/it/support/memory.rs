@@ -143,6 +143,7 @@ impl Inner {
             license_fingerprint: None,
             source: None,
             outcome: outcome.to_owned(),
+            changes: Vec::new(),
         });
     }
 }
