@@ -1,4 +1,5 @@
-//! The five reference profiles: each reproduces one seed product's licensing behaviour as a [`Policy`].
+//! The five reference profiles, each reproducing one seed product's licensing behaviour as a [`Policy`], and
+//! [`STANDARD`], the generic profile `licet serve` runs when no profile is named.
 //!
 //! `docs/profiles.md` quotes, for every setting, the sentence of the seed manual it implements, and says where the
 //! manual is silent and licet chose. A vendor starts from the closest profile:
@@ -230,20 +231,64 @@ pub const JUSTIAM: Policy = Policy {
     reevaluate: Reevaluate::Continuous,
 };
 
-/// Every reference profile, in seed order.
+/// Standard: the generic profile for a product that follows no seed manual, and what `licet serve` runs without
+/// `--profile`. active → expiring soon (30 d, banner) → grace (14 d, banner) → read-only; without a valid
+/// license the product is read-only, never locked or emptied. The license lives in the store and arrives by upload
+/// (the first install is open, as the server's first-install window makes it); licet's own license format only.
+pub const STANDARD: Policy = Policy {
+    name: Cow::Borrowed("standard"),
+    warn_seconds: days(30),
+    grace_seconds: days(14),
+    no_license: NoLicense::Missing,
+    effects: Effects {
+        missing: Effect::ReadOnly,
+        activation_pending: Effect::ReadOnly,
+        free_tier: Effect::ReadOnly,
+        invalid: Effect::ReadOnly,
+        active: Effect::Full,
+        expiring_soon: Effect::Banner,
+        grace: Effect::Banner,
+        expired: Effect::ReadOnly,
+    },
+    free_tier: FreeTier::NONE,
+    blocked_kinds: NO_NAMES,
+    baseline_features: NO_NAMES,
+    editions: NO_EDITIONS,
+    orgs_must_be_named: false,
+    operator_switch: None,
+    clock_tolerance_seconds: Policy::DEFAULT_CLOCK_TOLERANCE,
+    sources: Sources {
+        order: Cow::Borrowed(&[Source::Store]),
+        env_var: None,
+        config_key: None,
+        file: None,
+        file_seeds_store_once: false,
+        upload: true,
+        offline_import: false,
+        renewal: false,
+    },
+    format: LicenseFormat::Licet,
+    reevaluate: Reevaluate::Continuous,
+};
+
+/// Every reference profile, in seed order. [`STANDARD`] is not one: it reproduces no seed manual.
 pub static ALL: [&Policy; 5] = [&LIBERTY, &HONEYFRAME, &SOVEREIGN, &NIVQ, &JUSTIAM];
 
-/// A reference profile by name (`liberty`, `honeyframe`, `sovereign`, `nivq`, `justiam`), case-insensitive.
+/// A profile by name (`standard`, `liberty`, `honeyframe`, `sovereign`, `nivq`, `justiam`), case-insensitive.
 pub fn by_name(name: &str) -> Option<&'static Policy> {
-    ALL.iter().copied().find(|p| p.name.eq_ignore_ascii_case(name))
+    std::iter::once(&STANDARD)
+        .chain(ALL.iter().copied())
+        .find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
-/// The names `by_name` knows.
+/// The names `by_name` knows: `standard`, then the seed profiles.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    ALL.iter().map(|p| match &p.name {
-        Cow::Borrowed(name) => *name,
-        Cow::Owned(_) => "",
-    })
+    std::iter::once(&STANDARD)
+        .chain(ALL.iter().copied())
+        .map(|p| match &p.name {
+            Cow::Borrowed(name) => *name,
+            Cow::Owned(_) => "",
+        })
 }
 
 pub mod formats;

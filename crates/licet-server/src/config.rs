@@ -37,11 +37,13 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     /// PostgreSQL URL; when set it replaces the embedded SQLite store.
     pub database_url: Option<String>,
-    /// Policy profile by name (e.g. `liberty`, `honeyframe`, `sovereign`, `nivq`, `justiam`).
+    /// Policy profile by name: `standard` (the default) or a seed profile (`liberty`, `honeyframe`, `sovereign`,
+    /// `nivq`, `justiam`).
     pub profile: String,
     /// Trusted vendor keys: PEM public keys or JWKS files.
     pub trust: Vec<PathBuf>,
-    /// Expected `iss` and `aud` of licenses; `None` means the trust files' defaults.
+    /// Expected `iss` and `aud` of licenses. Required: a trusted key alone does not say which vendor name and
+    /// product a license must carry, and accepting any would let one product's license unlock another's.
     pub issuer: Option<String>,
     pub audience: Option<String>,
     /// A license file to seed the store from on first start (mounted secret).
@@ -61,7 +63,7 @@ impl Default for ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8087)),
             data_dir: PathBuf::from("licet-data"),
             database_url: None,
-            profile: "default".to_owned(),
+            profile: licet_core::profiles::STANDARD.name.to_string(),
             trust: Vec::new(),
             issuer: None,
             audience: None,

@@ -12,6 +12,7 @@ use licet_server::{Actor, AppState, LicenseService, RuntimeService, Scope, Serve
 /// Run the install-side license server: the JSON API under /v1/license, /metrics, /healthz and the web page.
 /// Settings come from --config (TOML; `${VAR}` is substituted), then LICET_* environment variables, then flags.
 #[derive(clap::Args)]
+#[command(after_help = AFTER_HELP)]
 pub struct Args {
     /// TOML configuration file.
     #[arg(long, env = "LICET_CONFIG")]
@@ -22,22 +23,39 @@ pub struct Args {
     /// Address to listen on, e.g. 127.0.0.1:8087 (port 0 picks a free one).
     #[arg(long)]
     listen: Option<SocketAddr>,
-    /// Policy profile: liberty, honeyframe, sovereign, nivq or justiam.
+    /// Policy profile: standard (the default), liberty, honeyframe, sovereign, nivq or justiam.
     #[arg(long)]
     profile: Option<String>,
     /// Trusted vendor key: a JWKS (`jwks.json`), a single JWK or a SPKI public key PEM; repeatable.
     #[arg(long)]
     trust: Vec<PathBuf>,
-    /// Expected license issuer (the vendor).
+    /// Expected license issuer (the vendor): the `iss` its licenses carry. Required.
     #[arg(long)]
     issuer: Option<String>,
-    /// Expected license audience (this product).
+    /// Expected license audience (this product): a value of the licenses' `aud`. Required.
     #[arg(long)]
     audience: Option<String>,
     /// A license file to install on first start when the store holds none.
     #[arg(long)]
     license_file: Option<PathBuf>,
 }
+
+const AFTER_HELP: &str = "\
+Without --profile the server runs the `standard` profile: active, expiring soon (30 days), grace (14 days), then
+read-only; licenses are uploaded through the API or the page, and the first upload is open to anyone who can
+reach the server (its answer carries the owner token, shown once).
+
+Example:
+  licet serve --data-dir /var/lib/licet --trust vendor-jwks.json \\
+    --issuer https://licenses.vendor.example --audience my-product --listen 127.0.0.1:8087
+
+  # install the license (raw body: application/jwt or text/plain; curl's default form encoding is refused)
+  curl -X POST --data-binary @license.jwt -H 'content-type: application/jwt' http://127.0.0.1:8087/v1/license
+  # or as a file upload
+  curl -F license=@license.jwt http://127.0.0.1:8087/v1/license
+  curl http://127.0.0.1:8087/v1/license/status
+
+`licet inspect license.jwt` shows the `iss` and `aud` a license carries.";
 
 fn config(args: Args) -> anyhow::Result<ServeConfig> {
     let env = |k: &str| std::env::var(k).ok();
@@ -106,8 +124,20 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if config.trust.is_empty() {
         bail!("no trusted vendor key: give --trust (a JWKS or a public key PEM) or `trust` in the config file");
     }
+    let missing: Vec<&str> = [
+        (config.issuer.is_none(), "--issuer (the vendor's `iss`)"),
+        (config.audience.is_none(), "--audience (this product's `aud`)"),
+    ]
+    .into_iter()
+    .filter_map(|(absent, flag)| absent.then_some(flag))
+    .collect();
     let (Some(issuer), Some(audience)) = (config.issuer.clone(), config.audience.clone()) else {
-        bail!("give the expected license --issuer (vendor) and --audience (product)");
+        bail!(
+            "licenses are checked against an expected issuer and audience, and none was given: add {} \
+             (or `issuer` / `audience` in the config file, LICET_ISSUER / LICET_AUDIENCE); \
+             `licet inspect LICENSE` shows what a license carries",
+            missing.join(" and ")
+        );
     };
     let keyring = super::verify::load_trust(&config.trust, None, None)?;
     let verifier = Verifier::new(keyring, issuer, audience);

@@ -8,9 +8,23 @@ fn profiles_are_sound_and_found() {
     }
     assert_eq!(
         names().collect::<Vec<_>>(),
-        ["liberty", "honeyframe", "sovereign", "nivq", "justiam"]
+        ["standard", "liberty", "honeyframe", "sovereign", "nivq", "justiam"]
     );
     assert!(by_name("nope").is_none());
+    assert!(STANDARD.problems().is_empty(), "{:?}", STANDARD.problems());
+    assert_eq!(by_name("Standard"), Some(&STANDARD));
+    assert!(!ALL.contains(&&STANDARD), "ALL is the seed profiles only");
+}
+
+#[test]
+fn standard_is_licets_own_format_in_the_store_by_upload() {
+    assert_eq!(STANDARD.format, crate::LicenseFormat::Licet);
+    let s = &STANDARD.sources;
+    assert_eq!(&*s.order, [Source::Store]);
+    assert!(s.upload && !s.offline_import && !s.renewal);
+    assert!(STANDARD.operator_switch.is_none());
+    let json = serde_json::to_string(&STANDARD).unwrap();
+    assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), STANDARD);
 }
 
 #[test]
@@ -167,6 +181,32 @@ use Effect::*;
 use State::*;
 const EXPIRED: Option<Reason> = Some(Reason::LicenseExpired);
 const NYV: Option<Reason> = Some(Reason::LicenseNotYetValid);
+
+#[test]
+fn standard_walk() {
+    let ro = Err(Reason::LicenseReadOnly);
+    walk(
+        &STANDARD,
+        &[
+            row(
+                None,
+                Missing,
+                Some(Reason::LicenseMissing),
+                ReadOnly,
+                G_BASE_READ_ONLY,
+                ro,
+            ),
+            row(Some(T0 - 1), Invalid, NYV, ReadOnly, G_BASE_READ_ONLY, ro),
+            row(Some(T0), Active, None, Full, G_ALL, Ok(())),
+            row(Some(EXP - 30 * DAY - 1), Active, None, Full, G_ALL, Ok(())),
+            row(Some(EXP - 30 * DAY), ExpiringSoon, None, Banner, G_ALL, Ok(())),
+            row(Some(EXP), Grace, EXPIRED, Banner, G_ALL, Ok(())),
+            row(Some(EXP + 14 * DAY - 1), Grace, EXPIRED, Banner, G_ALL, Ok(())),
+            row(Some(EXP + 14 * DAY), Expired, EXPIRED, ReadOnly, G_READ_ONLY, ro),
+            row(Some(EXP + 1000 * DAY), Expired, EXPIRED, ReadOnly, G_READ_ONLY, ro),
+        ],
+    );
+}
 
 #[test]
 fn liberty_walk() {

@@ -118,3 +118,14 @@ fn store_timeout_from_file_or_env_and_zero_refused() {
     let err = ServeConfig::load(None, &env_of(&[("LICET_STORE_TIMEOUT_SECS", "soon")])).unwrap_err();
     assert!(err.to_string().contains("LICET_STORE_TIMEOUT_SECS"), "{err}");
 }
+
+/// Issue #14: the default used to be a profile named "default" that no table had.
+#[test]
+fn the_default_profile_is_one_that_exists() {
+    let c = ServeConfig::default();
+    assert_eq!(c.profile, "standard");
+    assert_eq!(
+        licet_core::profiles::by_name(&c.profile),
+        Some(&licet_core::profiles::STANDARD)
+    );
+}
