@@ -43,6 +43,9 @@ pub enum VendorError {
         "host fingerprint {fingerprint:?} is not registered for install {install_id:?}; add it to the install first"
     )]
     FingerprintNotRegistered { install_id: String, fingerprint: String },
+    /// An install's entitlements cannot be written in the license format asked for (see `manual`).
+    #[error("cannot issue in the {format} format: {detail}")]
+    FormatCannotExpress { format: &'static str, detail: String },
     #[error("issuing is not running (the server is shutting down, or cannot reach its database); try again")]
     IssuingUnavailable,
     #[error("database error: {0}")]
@@ -86,6 +89,7 @@ impl VendorError {
             VendorError::ActivationRequestReplayed => "activation_request_replayed",
             VendorError::ActivationKeyMismatch(_) => "activation_key_mismatch",
             VendorError::FingerprintNotRegistered { .. } => "fingerprint_not_registered",
+            VendorError::FormatCannotExpress { .. } => "license_format_cannot_express",
             VendorError::IssuingUnavailable => "issuing_unavailable",
             VendorError::Database(_) | VendorError::Migrate(_) | VendorError::Corrupt(_) | VendorError::Io(_) => {
                 "internal_error"
@@ -101,7 +105,8 @@ impl VendorError {
             | VendorError::EntitlementsMissing(_)
             | VendorError::NoActiveSigningKey
             | VendorError::ActivationRequestReplayed
-            | VendorError::FingerprintNotRegistered { .. } => StatusCode::CONFLICT,
+            | VendorError::FingerprintNotRegistered { .. }
+            | VendorError::FormatCannotExpress { .. } => StatusCode::CONFLICT,
             VendorError::InvalidRequest(_)
             | VendorError::SigningKey { .. }
             | VendorError::ActivationRequest(_)

@@ -11,6 +11,7 @@ pub mod credential;
 pub mod db;
 pub mod error;
 pub mod hsm;
+pub mod manual;
 pub mod model;
 mod routes;
 pub mod service;

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use licet_core::{Audience, Claims, License, Renewal, SchemaVersion, UnixTime};
+use licet_core::format::Implied;
+use licet_core::{Audience, ClaimMap, Claims, License, Renewal, SchemaVersion, UnixTime};
 use licet_proto::SignedActivationRequest;
 
 use crate::clock::Clock;
@@ -121,9 +122,20 @@ impl Vendor {
     /// Issues a license for `install_id` from its current entitlements. Every issue bumps the install's
     /// sequence, is recorded with its fingerprint, and is audited under `actor`.
     pub async fn issue(&self, install_id: &str, actor: &str) -> Result<LicenseRecord, VendorError> {
+        self.issue_in(install_id, actor, None).await
+    }
+
+    /// [`Vendor::issue`], in a profile's own format (`format`, e.g. `profiles::JUSTIAM.format`'s map) instead
+    /// of licet's: refused with `license_format_cannot_express` when the entitlements say what that format cannot.
+    pub async fn issue_in(
+        &self,
+        install_id: &str,
+        actor: &str,
+        format: Option<&'static ClaimMap>,
+    ) -> Result<LicenseRecord, VendorError> {
         let cached = self.inner.contexts.read().ok().and_then(|c| c.get(install_id).cloned());
         if let Some(ctx) = cached {
-            if let Some(license) = self.issue_from(&ctx, actor).await? {
+            if let Some(license) = self.issue_from(&ctx, actor, format).await? {
                 return Ok(license);
             }
         }
@@ -134,7 +146,7 @@ impl Vendor {
             if let Ok(mut contexts) = self.inner.contexts.write() {
                 contexts.insert(install_id.to_owned(), ctx.clone());
             }
-            if let Some(license) = self.issue_from(&ctx, actor).await? {
+            if let Some(license) = self.issue_from(&ctx, actor, format).await? {
                 return Ok(license);
             }
         }
@@ -143,16 +155,31 @@ impl Vendor {
         )))
     }
 
-    async fn issue_from(&self, ctx: &Arc<IssueContext>, actor: &str) -> Result<Option<LicenseRecord>, VendorError> {
+    async fn issue_from(
+        &self,
+        ctx: &Arc<IssueContext>,
+        actor: &str,
+        format: Option<&'static ClaimMap>,
+    ) -> Result<Option<LicenseRecord>, VendorError> {
         let (key, signer) = self.active_signer().await?;
         let now = self.now();
+        let claims = self.claims(ctx, now);
+        if let Some(map) = format {
+            // Refused before it reaches the writer (and takes a sequence); checked again there with the sequence.
+            let implied = Implied {
+                issuer: Some(&claims.iss),
+                audience: claims.aud.0.first().map(String::as_str),
+            };
+            crate::manual::write(map, &claims, implied)?;
+        }
         let job = Job {
             ctx: ctx.clone(),
-            claims: self.claims(ctx, now),
+            claims,
             kid: key.kid,
             signer,
             at: now,
             actor: actor.to_owned(),
+            format,
         };
         let result = self.inner.writer.issue(job).await;
         if matches!(result, Err(VendorError::Sign(_))) {

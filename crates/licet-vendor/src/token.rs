@@ -18,7 +18,11 @@ pub fn fingerprint(compact: &str) -> String {
     fingerprint_of_compact(compact)
 }
 
-/// The license file: `-----BEGIN LICENSE-----`, the compact token at 64 columns, `-----END LICENSE-----`.
-pub fn armored(compact: &str) -> String {
-    encode_compact(compact, Encoding::Armored)
+/// The license file: `-----BEGIN LICENSE-----`, the compact token at 64 columns, `-----END LICENSE-----`. A
+/// signed document (a license in Honeyframe's format) is its own file, as it is.
+pub fn armored(license: &str) -> String {
+    if license.starts_with('{') {
+        return license.to_owned();
+    }
+    encode_compact(license, Encoding::Armored)
 }

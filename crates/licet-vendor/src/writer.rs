@@ -10,14 +10,15 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use licet_core::{Claims, UnixTime};
+use licet_core::format::Implied;
+use licet_core::{ClaimMap, Claims, UnixTime};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{Conn, Db};
 use crate::error::VendorError;
 use crate::signer::SharedSigner;
 use crate::store::licenses::{self, IssueContext, Outcome, Pending, Signed};
-use crate::token;
+use crate::{manual, token};
 
 /// Most issues in one transaction. Large enough that a burst is one commit; small enough that one batch's signing
 /// (tens of µs per Ed25519 license, about a millisecond on a slow HSM) does not hold the others up for long.
@@ -34,6 +35,8 @@ pub(crate) struct Job {
     pub signer: SharedSigner,
     pub at: UnixTime,
     pub actor: String,
+    /// A profile's own format to sign in, with the issuer and audience its products expect; `None` is licet's.
+    pub format: Option<&'static ClaimMap>,
 }
 
 struct Queued {
@@ -158,7 +161,8 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Queued>) {
 }
 
 async fn commit(conn: &mut Conn, jobs: &mut [Job]) -> Result<Vec<Outcome>, VendorError> {
-    let (pending, mut signing): (Vec<Pending<'_>>, Vec<(&mut Claims, &SharedSigner)>) = jobs
+    type Signing<'a> = (&'a mut Claims, &'a SharedSigner, Option<&'static ClaimMap>);
+    let (pending, mut signing): (Vec<Pending<'_>>, Vec<Signing<'_>>) = jobs
         .iter_mut()
         .map(|j| {
             let pending = Pending {
@@ -168,17 +172,31 @@ async fn commit(conn: &mut Conn, jobs: &mut [Job]) -> Result<Vec<Outcome>, Vendo
                 at: j.at,
                 actor: &j.actor,
             };
-            (pending, (&mut j.claims, &j.signer))
+            (pending, (&mut j.claims, &j.signer, j.format))
         })
         .unzip();
     licenses::issue_batch(conn, &pending, |i, sequence| {
-        let (claims, signer) = signing
+        let (claims, signer, format) = signing
             .get_mut(i)
             .ok_or_else(|| VendorError::Corrupt("batch index out of range".into()))?;
         claims.lic.sequence = sequence;
-        let token = token::issue_compact(claims, signer.as_ref())?;
+        let (token, fingerprint) = match format {
+            None => {
+                let token = token::issue_compact(claims, signer.as_ref())?;
+                let fingerprint = token::fingerprint(&token);
+                (token, fingerprint)
+            }
+            Some(map) => {
+                let implied = Implied {
+                    issuer: Some(&claims.iss),
+                    audience: claims.aud.0.first().map(String::as_str),
+                };
+                let object = manual::write(map, claims, implied)?;
+                manual::sign(map, &object, signer.as_ref())?
+            }
+        };
         Ok(Signed {
-            fingerprint: token::fingerprint(&token),
+            fingerprint,
             token,
             exp: claims.exp,
         })

@@ -57,8 +57,32 @@ pub(crate) fn issued(l: LicenseRecord) -> IssuedLicense {
     }
 }
 
-async fn issue(State(v): State<Vendor>, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<IssuedLicense>)> {
-    let license = v.issue(&id, "admin").await?;
+#[derive(Deserialize)]
+struct IssueQuery {
+    /// `?profile=justiam`: sign in that profile's own (its manual's) format instead of licet's.
+    profile: Option<String>,
+}
+
+async fn issue(
+    State(v): State<Vendor>,
+    Path(id): Path<String>,
+    Query(q): Query<IssueQuery>,
+) -> ApiResult<(StatusCode, Json<IssuedLicense>)> {
+    let format = match q.profile.as_deref() {
+        None => None,
+        Some(name) => Some(
+            licet_core::profiles::by_name(name)
+                .and_then(|p| p.format.mapping())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = licet_core::profiles::names().collect();
+                    VendorError::InvalidRequest(format!(
+                        "no profile {name:?} with a format of its own; the profiles are {}",
+                        known.join(", ")
+                    ))
+                })?,
+        ),
+    };
+    let license = v.issue_in(&id, "admin", format).await?;
     Ok((StatusCode::CREATED, Json(issued(license))))
 }
 

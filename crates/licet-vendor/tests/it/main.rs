@@ -11,6 +11,7 @@ mod softhsm;
 mod activation;
 mod api;
 mod console;
+mod formats;
 mod hsm_errors;
 mod hsm_sign;
 mod issue;
