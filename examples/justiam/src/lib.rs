@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -273,11 +273,18 @@ async fn tenant_license(State(app): State<Justiam>, Path(t): Path<String>) -> Re
     Json(app.view()).into_response()
 }
 
-async fn activate(State(app): State<Justiam>, headers: HeaderMap, body: Bytes) -> Response {
+/// `?acknowledge=true`: the admin accepts what the new key takes away from the one in force.
+async fn activate(
+    State(app): State<Justiam>,
+    Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(denied) = app.control_admin(&headers) {
         return denied;
     }
-    install(&app, &body, "control-plane").await
+    let acknowledge = query.get("acknowledge").is_some_and(|v| v == "true");
+    install(&app, &body, "control-plane", acknowledge).await
 }
 
 async fn tenant_activate(
@@ -289,17 +296,24 @@ async fn tenant_activate(
     if let Some(denied) = app.tenant_admin(&headers, &t) {
         return denied;
     }
-    install(&app, &body, &format!("tenant-admin:{t}")).await
+    install(&app, &body, &format!("tenant-admin:{t}"), false).await
 }
 
 /// Installs a key for every tenant; a refused key changes nothing and says why in the manual's words, once.
-async fn install(app: &Justiam, body: &[u8], actor: &str) -> Response {
+/// A key that takes something away from the one in force (fewer users, another customer, …) is refused with what
+/// it would take away until the admin acknowledges it.
+async fn install(app: &Justiam, body: &[u8], actor: &str, acknowledge: bool) -> Response {
     match app
         .runtime
-        .install(body, actor, Some("activate"), Scope::Instance)
+        .install_with(body, actor, Some("activate"), Scope::Instance, "upload", acknowledge)
         .await
     {
         Ok(_) => Json(app.view()).into_response(),
+        Err(licet_runtime::Error::ChangeNeedsAck { losses }) => {
+            let reason = Reason::LicenseChangeNeedsAck;
+            let body = json!({ "code": reason.code(), "message": reason.sentence(), "changes": losses });
+            (StatusCode::CONFLICT, Json(body)).into_response()
+        }
         Err(licet_runtime::Error::Refused { reason, detail }) => {
             let mut message = problem_words(reason);
             if let Some(detail) = detail {

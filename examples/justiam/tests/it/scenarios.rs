@@ -125,7 +125,24 @@ async fn minus_one_users_and_zero_tenants_mean_unlimited() {
             "more than the free tier's 10"
         );
     }
-    assert_eq!(activate(&r, &sign(&license(16, 0, "", ""))).await.0, 200);
+    // Unlimited → 16 users takes something away: refused with the list until acknowledged (issue #14).
+    let fewer = sign(&license(16, 0, "", ""));
+    let (code, body) = activate(&r, &fewer).await;
+    assert_eq!(
+        (code, body["code"].as_str()),
+        (409, Some("license_change_needs_ack")),
+        "{body}"
+    );
+    assert_eq!(body["changes"][0]["kind"], "users", "{body}");
+    let acknowledged = call_with(
+        &r,
+        Method::POST,
+        "/control/license?acknowledge=true",
+        &AS_ADMIN,
+        Some(fewer),
+    )
+    .await;
+    assert_eq!(acknowledged.0, 200, "{}", acknowledged.1);
     assert_eq!(user(&r, "t1", "u15").await.0, 201);
     assert_eq!(
         user(&r, "t1", "u16").await.1["code"],
