@@ -42,15 +42,17 @@ async fn activation_request(State(state): State<AppState>, caller: Caller) -> Ap
 async fn import(
     State(state): State<AppState>,
     caller: Caller,
-    upload: LicenseUpload,
+    upload: Result<LicenseUpload, ApiError>,
 ) -> ApiResult<Json<ChangeResponse>> {
-    let reason = upload.reason.ok_or(ApiError::ReasonRequired)?;
     let _guard = state.lock_changes().await;
+    // The caller's right comes before the body's faults: without it, a 401/403 and nothing about the body.
     let (actor, first) = if caller.is_anonymous() {
         instance_actor(&state, &caller).await?
     } else {
         (caller.require(Role::Admin)?, false)
     };
+    let upload = upload?;
+    let reason = upload.reason.ok_or(ApiError::ReasonRequired)?;
     let response = install_as(
         &state,
         Scope::Instance,
