@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCHEMATHESIS_VERSION=4.32.5
-target="${CARGO_TARGET_DIR:-target}"
+root="$(pwd)"
+target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
 venv="$target/schemathesis-venv"
 fail() { echo "scripts/schemathesis.sh: $*" >&2; exit 1; }
 
@@ -77,9 +78,10 @@ owned="$(serve owner --data-dir "$work/owner" --license-file "$work/license.jwt"
 run() {
   local name=$1 url=$2; shift 2
   echo "scripts/schemathesis.sh: $name run against $url"
-  # `timeout` bounds the whole run even if an answer never came.
-  timeout 300 "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run "$url/v1/openapi.json" \
-    --checks all --no-color "$@"
+  # `timeout` bounds the whole run even if an answer never came. It runs in the temp dir, where schemathesis
+  # leaves its .schemathesis/ cache, so nothing lands in the work tree.
+  (cd "$work" && timeout 300 "$venv/bin/schemathesis" --config-file "$root/scripts/schemathesis.toml" \
+    run "$url/v1/openapi.json" --checks all --no-color "$@")
 }
 status=0
 run anonymous "$anon" || status=$?
