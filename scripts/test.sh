@@ -9,6 +9,8 @@
 #   prometheus (promtool) + python3-prometheus-client
 #                               licet-server's /metrics format tests (`promtool check metrics`, the strict parser)
 #   cargo-fuzz                  licet-fuzz's `libfuzzer` test (LICET_FUZZ_SECONDS per target; 0 turns it off)
+#   python3-venv + schemathesis scripts/schemathesis.sh's API run against licet serve (schemathesis pinned, from
+#                               PyPI into target/schemathesis-venv)
 # PostgreSQL: the store, runtime and server suites also run against the PostgreSQL at LICET_TEST_DATABASE_URL
 # (default postgres://postgres@127.0.0.1:5432/test). If nothing answers there the script stops with a sentence
 # rather than letting those tests skip; LICET_SKIP_POSTGRES=1 runs without them, on purpose.
@@ -30,6 +32,7 @@ command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v promtool >/dev/null || missing+=(prometheus)
 /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || missing+=(python3-prometheus-client)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "scripts/test.sh: installing ${missing[*]} (Debian packages)"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
@@ -60,3 +63,5 @@ cargo fmt --all --check || fail "cargo fmt --check found unformatted code; run c
 # clippy.toml bans clock reads in core and the crates deny unwrap/panic on input: only clippy enforces that.
 cargo clippy --workspace --all-targets --locked -- -D warnings || fail "cargo clippy found warnings (see above)"
 cargo test --workspace --locked
+# licet serve against its own OpenAPI document, by schemathesis (PyPI, into target/schemathesis-venv); about a minute.
+scripts/schemathesis.sh

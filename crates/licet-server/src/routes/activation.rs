@@ -42,17 +42,19 @@ async fn activation_request(State(state): State<AppState>, caller: Caller) -> Ap
 async fn import(
     State(state): State<AppState>,
     caller: Caller,
-    upload: LicenseUpload,
+    upload: Result<LicenseUpload, ApiError>,
 ) -> ApiResult<Json<ChangeResponse>> {
-    if upload.reason.is_none() {
-        return Err(ApiError::ReasonRequired);
-    }
     let _guard = state.lock_changes().await;
+    // The caller's right comes before the body's faults: without it, a 401/403 and nothing about the body.
     let (actor, first) = if caller.is_anonymous() {
         instance_actor(&state, &caller).await?
     } else {
         (caller.require(Role::Admin)?, false)
     };
+    let upload = upload?;
+    if upload.reason.is_none() {
+        return Err(ApiError::ReasonRequired);
+    }
     let response = install_as(&state, Scope::Instance, upload, "import", actor, first).await?;
     Ok(Json(response))
 }

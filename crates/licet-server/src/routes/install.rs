@@ -38,10 +38,12 @@ pub(crate) async fn instance_actor(state: &AppState, caller: &Caller) -> ApiResu
 async fn install(
     State(state): State<AppState>,
     caller: Caller,
-    upload: LicenseUpload,
+    upload: Result<LicenseUpload, ApiError>,
 ) -> ApiResult<Json<ChangeResponse>> {
     let _guard = state.lock_changes().await;
+    // The caller's right comes before the body's faults: without it, a 401/403 and nothing about the body.
     let (actor, first) = instance_actor(&state, &caller).await?;
+    let upload = upload?;
     let response = install_as(&state, Scope::Instance, upload, "upload", actor, first).await?;
     Ok(Json(response))
 }

@@ -12,5 +12,6 @@ mod local;
 mod metrics_format;
 mod openapi;
 mod org_refresh;
+mod schemathesis_findings;
 mod sources;
 mod support;
