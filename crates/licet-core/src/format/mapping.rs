@@ -30,6 +30,9 @@ pub enum Envelope {
     SignedDocument,
 }
 
+/// licet's own top-level claim names: a foreign payload may carry them only where its format reads them.
+const RESERVED: [&str; 8] = ["iss", "sub", "aud", "iat", "nbf", "exp", "jti", "lic"];
+
 /// A vendor's license format: how its members map onto licet's claims.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClaimMap {
@@ -269,6 +272,18 @@ impl ClaimMap {
         }
         for rule in self.rules {
             object.remove(rule.member);
+        }
+        // A JWT claim the format does not read would be kept in `extra` beside licet's own claim of that name (two
+        // members of one name when the claims are written out), and an `exp`/`nbf` an ordinary JWT library honours
+        // would be ignored here: refused rather than read two ways.
+        if let Some(name) = RESERVED.iter().find(|n| object.contains_key(**n)) {
+            return Err(wrong(
+                name,
+                format!(
+                    "absent: the {} format does not read it, and licet's own claims use that name",
+                    self.name
+                ),
+            ));
         }
         for (kind, limit) in self.fixed_limits {
             read.limits.insert((*kind).to_owned(), *limit);

@@ -145,3 +145,37 @@ async fn import_verifies_the_signature_and_the_install_and_keeps_the_license_on_
         "refused imports are audited too"
     );
 }
+
+/// The manual's license members exactly ("customerId … installId … App keys … Per-organization entitlements …
+/// validFrom, validUntil … Maximum organizations"), signed by `jsonwebtoken`, imported at setup as the manual says.
+#[tokio::test]
+async fn the_manuals_own_license_is_accepted_unchanged() {
+    let mut w = World::boot().await;
+    let license = Vendor::new(Seed::Sovereign)
+        .unwrap()
+        .sign(&json!({
+            "customerId": "cus-globex", "customerName": "Globex", "installId": w.install_id(),
+            "apps": ["ledger"], "validFrom": T0.to_rfc3339(), "validUntil": day(365).to_rfc3339(), "maxOrgs": 1,
+            "organizations": [{"orgId": "org-eu", "plan": "enterprise", "features": ["reports"],
+                               "limits": {"members": 5}, "validFrom": "2026-01-01", "validUntil": "2026-12-31"}]
+        }))
+        .unwrap();
+    w.setup(&license).await;
+    let lic = w.license().await;
+    assert_eq!(
+        (lic["customer_id"].as_str(), lic["customer_name"].as_str()),
+        (Some("cus-globex"), Some("Globex"))
+    );
+    assert_eq!(lic["apps"], json!(["ledger"]));
+    assert_eq!(lic["orgs"][0]["plan"], "enterprise");
+    assert_eq!(
+        (lic["state"].as_str(), lic["max_orgs"].as_u64()),
+        (Some("Active"), Some(1))
+    );
+    assert_eq!(w.create_org("org-eu").await.0, 201);
+    assert_eq!(
+        w.create_org("org-us").await.0,
+        403,
+        "an org the license does not name is not created"
+    );
+}

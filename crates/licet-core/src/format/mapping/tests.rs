@@ -88,6 +88,20 @@ fn unknown_members_are_kept_not_acted_on() {
 }
 
 #[test]
+fn a_jwt_claim_the_format_does_not_read_is_refused_not_kept_twice() {
+    let doc = json!({"customer": "ACME", "tier": "starter", "products": [], "expires": "2026-12-31", "exp": 1});
+    let err = read(&formats::HONEYFRAME, doc).unwrap_err();
+    assert_eq!(err.member(), "exp");
+    let mut v = justiam(json!(5), json!(0), "");
+    v["nbf"] = json!(10);
+    assert_eq!(read(&formats::JUSTIAM, v).unwrap_err().member(), "nbf");
+    // Where the format reads them, they are simply read.
+    let mut v = justiam(json!(5), json!(0), "");
+    v["jti"] = json!("lic-1");
+    assert_eq!(read(&formats::JUSTIAM, v).unwrap().jti.as_deref(), Some("lic-1"));
+}
+
+#[test]
 fn liberty_reads_connectors_as_products_and_requires_its_five_claims() {
     let v = json!({"iss": "nomana", "sub": "ACME Corp", "aud": ["liberty-next", "x"], "exp": 1_798_761_600,
                    "connectors": ["nomasx1", "nomaubl"]});
