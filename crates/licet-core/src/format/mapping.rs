@@ -31,7 +31,7 @@ pub enum Envelope {
 }
 
 /// licet's own top-level claim names: a foreign payload may carry them only where its format reads them.
-const RESERVED: [&str; 8] = ["iss", "sub", "aud", "iat", "nbf", "exp", "jti", "lic"];
+pub const RESERVED: [&str; 8] = ["iss", "sub", "aud", "iat", "nbf", "exp", "jti", "lic"];
 
 /// A vendor's license format: how its members map onto licet's claims.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
