@@ -200,14 +200,14 @@ impl<'de> Deserialize<'de> for SchemaVersion {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Customer {
     pub id: String,
     pub name: String,
 }
 
 /// Where the license may run. Every list that is non-empty must match; all empty is an unbound license.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Binding {
     /// The install id (UUID made on first start), matched exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -308,7 +308,7 @@ pub struct OrgEntitlement {
     pub extra: Extra,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Renewal {
     /// HTTPS URL that answers the freshest license for this install as plain text. licet-runtime fetches plain
     /// http only from a loopback host; verification does not judge the URL (the license installs either way).
@@ -422,6 +422,53 @@ mod tests {
             serde_json::from_str::<License>(r#"{"schema":"1.0","customer":{"id":"c","name":"C"},"sequence":-1}"#)
                 .is_err()
         );
+    }
+
+    /// The claims are read in one pass, so that pass is the whole duplicate check: a repeated name is refused at
+    /// every depth, in members licet keeps, reads or ignores, with the name reported.
+    #[test]
+    fn one_pass_refuses_duplicates_at_every_depth() {
+        use crate::json::{from_slice_strict, JsonError, StrictError};
+        let doc = |lic_inner: &str, top: &str| {
+            format!(
+                r#"{{"iss":"v","sub":"s","aud":"p","iat":1{top},"lic":{{"schema":"1.0","customer":{{"id":"c","name":"C"}}{lic_inner}}}}}"#
+            )
+        };
+        assert!(from_slice_strict::<Claims>(doc("", "").as_bytes()).is_ok());
+        let cases = [
+            (doc("", r#","x":{"a":[{"k":1,"k":2}]}"#), "k"),
+            (doc(r#","y":{"a":1,"\u0061":2}"#, ""), "a"),
+            (doc(r#","limits":{"users":5,"users":500}"#, ""), "users"),
+            (doc(r#","binding":{"domains":["a"],"domains":["b"]}"#, ""), "domains"),
+            (doc(r#","binding":{"note":{"m":1,"m":2}}"#, ""), "m"),
+            (doc(r#","orgs":[{"id":"o","limits":{"u":1,"u":2}}]"#, ""), "u"),
+            (doc(r#","renewal":{"url":"https://r","z":1,"z":2}"#, ""), "z"),
+        ];
+        for (text, name) in cases {
+            assert_eq!(
+                from_slice_strict::<Claims>(text.as_bytes()),
+                Err(StrictError::Json(JsonError::DuplicateKey(name.into()))),
+                "{text}"
+            );
+        }
+        // Ignored members are walked, not built: same name in sibling objects is fine, a customer's extra member
+        // is dropped.
+        let fine = doc("", "").replace(r#""name":"C""#, r#""name":"C","note":{"k":1},"more":{"k":2}"#);
+        let c = from_slice_strict::<Claims>(fine.as_bytes()).unwrap();
+        assert_eq!(c.lic.customer.name, "C");
+        assert!(matches!(
+            from_slice_strict::<Claims>(format!("{} x", doc("", "")).as_bytes()),
+            Err(StrictError::Json(JsonError::Syntax(_)))
+        ));
+        assert!(matches!(
+            from_slice_strict::<Claims>(doc(r#","limits":{"users":"lots"}"#, "").as_bytes()),
+            Err(StrictError::Shape(_))
+        ));
+        let deep = format!(r#"{{"x":{}"#, "[".repeat(10_000));
+        assert!(matches!(
+            from_slice_strict::<Claims>(deep.as_bytes()),
+            Err(StrictError::Json(JsonError::Syntax(_)))
+        ));
     }
 
     /// Found by fuzzing (fuzz/regressions/claims/float-roundtrip-*): serde_json's default float parser is off by

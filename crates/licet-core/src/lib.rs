@@ -11,6 +11,7 @@
 
 pub mod alg;
 pub mod claims;
+pub mod fingerprint;
 pub mod format;
 pub mod header;
 pub mod issue;

@@ -51,8 +51,8 @@ impl VerifiedLicense {
         &self.kid
     }
 
-    /// SHA-256 of the canonical compact serialization (lowercase hex), the same whichever encoding was verified:
-    /// what audit logs and activation requests name.
+    /// The license's fingerprint ([`crate::fingerprint`]): the same whichever encoding or spelling was verified;
+    /// what status, history, audit logs and activation requests name.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }

@@ -66,7 +66,7 @@ pub struct Change {
 /// Which license this status is about.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseRef {
-    /// SHA-256 of the token as verified (lowercase hex).
+    /// The verified license's fingerprint ([`crate::fingerprint`]).
     pub fingerprint: String,
     pub kid: String,
     pub sequence: u64,

@@ -15,13 +15,15 @@
 //! pasting) is removed from compact and armored text, and one leading UTF-8 byte order mark (Notepad) from any input;
 //! base64url is strict (no padding, no non-canonical trailing
 //! bits), so every token has exactly one compact spelling. That spelling, [`Jws::compact`], is what is signed over
-//! and what the fingerprint hashes, so one license has the same fingerprint in every encoding.
+//! and what the store keeps; the fingerprint ([`crate::fingerprint`]) names the signature, so one license has the
+//! same fingerprint in every encoding.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
+use crate::alg::Alg;
+use crate::fingerprint;
 use crate::header::{self, EMBEDDED_KEY_PARAMS};
 use crate::verify_error::VerifyError;
 
@@ -120,20 +122,21 @@ impl Jws {
         &self.signature
     }
 
-    /// SHA-256 of the compact serialization, lowercase hex.
+    /// The license's fingerprint ([`crate::fingerprint`]) under the header's `alg`. Names a license only once
+    /// the token verified.
     pub fn fingerprint(&self) -> String {
-        fingerprint_of_compact(&self.compact)
+        let alg = self.header.get("alg").and_then(Value::as_str).and_then(Alg::from_jose);
+        match alg {
+            Some(alg) => fingerprint::of_signature(alg, &self.signature),
+            // No known alg: the token cannot verify; still give it a stable name for display.
+            None => fingerprint::of_signature(Alg::EdDSA, self.compact.as_bytes()),
+        }
     }
 
     /// The same token in another encoding.
     pub fn encode(&self, encoding: Encoding) -> String {
         encode_compact(&self.compact, encoding)
     }
-}
-
-/// SHA-256 of a compact token, lowercase hex: a license's fingerprint.
-pub fn fingerprint_of_compact(compact: &str) -> String {
-    hex::encode(Sha256::digest(compact.as_bytes()))
 }
 
 /// Re-encodes a compact token. The caller vouches that `compact` has three dot-separated parts (as tokens made by

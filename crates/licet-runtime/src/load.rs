@@ -86,10 +86,9 @@ fn input(token: Option<&LoadedToken>) -> LicenseInput<'_> {
 }
 
 /// The token text the store keeps: the compact serialization, whatever form it arrived in (armored, flattened
-/// JSON, compact with line breaks). The store names a license by the SHA-256 of the text it keeps, so this makes
-/// history and audit name it by the fingerprint the status, the vendor and `licet verify` use, for every way in
-/// (upload, import, seed file, renewal); a signed document likewise. Bytes that do not decode are kept as text, for verification to refuse
-/// with its reason.
+/// JSON, compact with line breaks), so that what the store keeps reads the same to every tool; a signed document
+/// in its one normal spelling likewise. Bytes that do not decode are kept as text, for verification to refuse with
+/// its reason.
 pub(crate) fn normalize(token: &[u8]) -> Result<String, Error> {
     if let Ok(jws) = licet_core::Jws::decode(token, licet_core::MAX_TOKEN_BYTES) {
         return Ok(jws.compact().to_owned());
@@ -403,6 +402,21 @@ impl Inner {
         let token = normalize(token)?;
         let mut loaded = self.loaded.lock().await;
         let verified = loaded.verify_detailed(self, &token).map_err(Error::from)?;
+        // The license the store already holds for this scope, in any spelling (another encoding, an ES256
+        // signature re-spelled as (r, n − s)): nothing changes, so nothing is written or audited a second time.
+        let in_force = match &scope {
+            Scope::Instance => loaded.instance.as_ref(),
+            Scope::Org(id) => loaded.orgs.get(id.as_str()),
+        };
+        if in_force.is_some_and(|t| {
+            t.source == Source::Store
+                && t.verified
+                    .as_ref()
+                    .is_ok_and(|v| v.fingerprint() == verified.fingerprint())
+        }) {
+            tracing::info!(actor, origin, scope = %scope.key(), "license already installed; nothing changes");
+            return Ok(self.snapshot.load_full());
+        }
         let now = self.clock.now();
         let ctx = self.context(&loaded, Some((&verified, &scope))).await?;
         // The license in force and the candidate, judged at one instant against one context, so that what the
@@ -471,6 +485,7 @@ impl Inner {
         let new = NewLicense {
             scope: scope.clone(),
             token,
+            fingerprint: verified.fingerprint().to_owned(),
             source: origin.to_owned(),
             customer_id: Some(lic.customer.id.clone()),
             sequence: i64::try_from(lic.sequence).ok(),

@@ -144,7 +144,7 @@ pub struct StatusView {
     /// …). A license that verified before stays in force meanwhile, so this can be set while `state` is `active`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_error: Option<ReasonView>,
-    /// SHA-256 of the license in force; changes exactly when the license does.
+    /// The fingerprint of the license in force; changes exactly when the license does.
     pub license_fingerprint: Option<String>,
     /// Host fingerprint, `LICET-FP-…`.
     pub fingerprint: String,

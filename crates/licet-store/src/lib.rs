@@ -22,9 +22,8 @@ pub use event::StoreEvent;
 pub use open::{open, open_in_data_dir, open_in_data_dir_with_options, open_with_options, DATA_DIR_DB};
 pub use postgres::PgStore;
 pub use records::{
-    fingerprint, ApiToken, AuditEntry, Change, HighWaterMarks, Installation, Installed, LicenseRecord, NewApiToken,
-    NewAuditEntry, NewLicense, RenewalError, RenewalState, Role, TokenHash, MAX_JSON_LEN, MAX_LABEL_LEN, MAX_TEXT_LEN,
-    MAX_TOKEN_LEN,
+    ApiToken, AuditEntry, Change, HighWaterMarks, Installation, Installed, LicenseRecord, NewApiToken, NewAuditEntry,
+    NewLicense, RenewalError, RenewalState, Role, TokenHash, MAX_JSON_LEN, MAX_LABEL_LEN, MAX_TEXT_LEN, MAX_TOKEN_LEN,
 };
 pub use scope::{OrgId, Scope, MAX_ORG_ID_LEN};
 pub use sqlite::SqliteStore;

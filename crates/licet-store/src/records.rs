@@ -17,11 +17,6 @@ pub const MAX_LABEL_LEN: usize = 256;
 /// Largest free text (a reason an operator typed, an error message), in bytes.
 pub const MAX_TEXT_LEN: usize = 4096;
 
-/// SHA-256 of the token text, lowercase hex: the license fingerprint shown in history and audit.
-pub fn fingerprint(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 /// This installation's identity, made once on first start.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Installation {
@@ -66,8 +61,11 @@ impl Change {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewLicense {
     pub scope: Scope,
-    /// The token text, normalized by the caller (whitespace removed); the fingerprint is computed from it.
+    /// The token text, normalized by the caller (whitespace removed).
     pub token: String,
+    /// The verified license's fingerprint (`licet_core::fingerprint`), as history and audit name it. The store
+    /// does not compute it: one license has one name, the one verification gave it.
+    pub fingerprint: String,
     /// Where it came from: `upload`, `paste`, `file`, `env`, `import`, `renewal`, ...
     pub source: String,
     pub customer_id: Option<String>,

@@ -72,18 +72,19 @@ macro_rules! impl_store {
                 &self,
                 license: $crate::records::NewLicense,
             ) -> $crate::error::Result<$crate::records::Installed> {
-                use $crate::records::{check_label, check_text, fingerprint, MAX_TOKEN_LEN};
+                use $crate::records::{check_label, check_text, MAX_TOKEN_LEN};
                 check_text("token", &license.token, MAX_TOKEN_LEN)?;
                 if license.token.is_empty() {
                     return Err($crate::error::StoreError::InvalidInput { field: "token", problem: "must not be empty" });
                 }
                 check_label("source", &license.source)?;
+                check_label("fingerprint", &license.fingerprint)?;
                 check_label("actor", &license.change.actor)?;
                 if let Some(c) = &license.customer_id {
                     check_label("customer id", c)?;
                 }
                 let scope = license.scope.key();
-                let fp = fingerprint(&license.token);
+                let fp = license.fingerprint.clone();
                 let at = license.change.at;
 
                 let mut tx = self.pool.begin().await?;

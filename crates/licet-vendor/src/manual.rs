@@ -69,7 +69,7 @@ pub fn sign(
         Envelope::Jws => {
             let payload = serde_json::to_vec(object).map_err(|e| VendorError::Corrupt(e.to_string()))?;
             let compact = licet_core::issue::sign_payload(&payload, signer).map_err(issue_error)?;
-            let fingerprint = crate::token::fingerprint(&compact);
+            let fingerprint = crate::token::fingerprint(&compact)?;
             Ok((compact, fingerprint))
         }
         Envelope::SignedDocument => {

@@ -1,8 +1,9 @@
 //! Token encoding for issued licenses: licet-core's codec (compact JWS with header `{"alg","typ":"JWT","kid"}`;
-//! fingerprint = SHA-256 hex of the compact form; the armored `-----BEGIN LICENSE-----` file).
+//! fingerprint as licet-core names a license (`licet_core::fingerprint`); the armored `-----BEGIN LICENSE-----`
+//! file).
 
-use licet_core::token::{encode_compact, fingerprint_of_compact};
-use licet_core::{Claims, Encoding, IssueError, JwsSigner};
+use licet_core::token::encode_compact;
+use licet_core::{Claims, Encoding, IssueError, Jws, JwsSigner};
 
 use crate::error::VendorError;
 
@@ -13,9 +14,11 @@ pub fn issue_compact(claims: &Claims, signer: &dyn JwsSigner) -> Result<String, 
     })
 }
 
-/// SHA-256 of the compact token, lowercase hex.
-pub fn fingerprint(compact: &str) -> String {
-    fingerprint_of_compact(compact)
+/// The fingerprint of a token this process just signed: the one every verifier reports for it.
+pub fn fingerprint(compact: &str) -> Result<String, VendorError> {
+    Jws::decode(compact.as_bytes(), usize::MAX)
+        .map(|jws| jws.fingerprint())
+        .map_err(|e| VendorError::Corrupt(format!("a token just signed does not decode: {e}")))
 }
 
 /// The license file: `-----BEGIN LICENSE-----`, the compact token at 64 columns, `-----END LICENSE-----`. A

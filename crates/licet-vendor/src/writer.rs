@@ -183,7 +183,7 @@ async fn commit(conn: &mut Conn, jobs: &mut [Job]) -> Result<Vec<Outcome>, Vendo
         let (token, fingerprint) = match format {
             None => {
                 let token = token::issue_compact(claims, signer.as_ref())?;
-                let fingerprint = token::fingerprint(&token);
+                let fingerprint = token::fingerprint(&token)?;
                 (token, fingerprint)
             }
             Some(map) => {

@@ -15,7 +15,6 @@
 //! integers within ±(2^53 − 1) are allowed: no fraction, no exponent, no `-0`); a signature in any other encoding.
 
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::alg::{Alg, JwsSigner};
 use crate::header;
@@ -130,10 +129,10 @@ impl SignedDocument {
         &self.normalized
     }
 
-    /// SHA-256 of [`SignedDocument::normalized`], lowercase hex: the same for every spelling of the same document,
-    /// and the same as the store's fingerprint of the text it keeps.
+    /// The license's fingerprint ([`crate::fingerprint`]): names the signature, so it is the same for every
+    /// spelling of the same document. Names a license only once the document verified.
     pub fn fingerprint(&self) -> String {
-        hex::encode(Sha256::digest(self.normalized().as_bytes()))
+        crate::fingerprint::of_signature(Self::ALG, self.signature())
     }
 
     /// The one algorithm a document is signed with.

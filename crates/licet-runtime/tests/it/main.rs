@@ -8,3 +8,4 @@ mod gate;
 mod lifecycle;
 mod pg;
 mod renewal;
+mod spelling;

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use licet_core::time::UnixTime;
 use licet_store::{
-    fingerprint, ChainProblem, Change, NewApiToken, NewAuditEntry, NewLicense, RenewalError, Role, Scope, Store,
-    StoreError, StoreEvent, TokenHash,
+    ChainProblem, Change, NewApiToken, NewAuditEntry, NewLicense, RenewalError, Role, Scope, Store, StoreError,
+    StoreEvent, TokenHash,
 };
 use serde_json::json;
 use tokio::sync::broadcast;
@@ -15,10 +15,18 @@ use crate::harness::Harness;
 
 const T0: UnixTime = UnixTime(1_700_000_000);
 
+/// A stand-in for the verified license's fingerprint, which the caller gives the store: any 64 hex digits, one
+/// per token.
+pub fn fingerprint(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
 pub fn license(scope: Scope, token: &str, customer: &str, sequence: i64, at: i64) -> NewLicense {
     NewLicense {
         scope,
         token: token.to_owned(),
+        fingerprint: fingerprint(token),
         source: "upload".to_owned(),
         customer_id: Some(customer.to_owned()),
         sequence: Some(sequence),
