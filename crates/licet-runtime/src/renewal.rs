@@ -211,6 +211,9 @@ pub(crate) async fn refresh(inner: &Inner, scope: &Scope) -> Result<RefreshOutco
     if let Err(e) = inner.store.record_renewal(scope, at, outcome).await {
         tracing::error!(scope = %scope.key(), "could not record the renewal attempt: {e}");
     }
+    inner
+        .renewal_attempts
+        .fetch_add(1, std::sync::atomic::Ordering::Release);
     result
 }
 

@@ -51,6 +51,9 @@ pub(crate) struct Inner {
     pub(crate) safety_interval: Duration,
     pub(crate) renewal: crate::renewal::RenewalConfig,
     pub(crate) tasks: std::sync::Mutex<Vec<AbortHandle>>,
+    /// Renewal attempts recorded in the store by this process: they change what the store says without a new
+    /// snapshot (a failed attempt installs nothing), so whoever caches store facts per snapshot also watches this.
+    pub(crate) renewal_attempts: std::sync::atomic::AtomicU64,
 }
 
 impl Drop for Inner {
@@ -172,6 +175,7 @@ impl RuntimeBuilder {
             safety_interval: self.safety_interval,
             renewal: self.renewal,
             tasks: std::sync::Mutex::new(Vec::new()),
+            renewal_attempts: std::sync::atomic::AtomicU64::new(0),
         });
         let rt = Runtime { inner };
         rt.seed_from_file().await?;
@@ -216,6 +220,13 @@ impl Runtime {
     #[inline]
     pub fn snapshot(&self) -> Guard<Arc<Snapshot>> {
         self.inner.snapshot.load()
+    }
+
+    /// How many renewal attempts this process has recorded in the store. Together with the snapshot (a new one
+    /// is published on every install, clear, reload and re-evaluation) it says when facts read from the store
+    /// about this install may have changed.
+    pub fn renewal_attempts(&self) -> u64 {
+        self.inner.renewal_attempts.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The current snapshot as an owned `Arc`, for holding longer.

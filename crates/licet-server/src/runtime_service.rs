@@ -4,6 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
 
 use licet_core::{Alg, FileSigner, PrivateKey};
 use licet_runtime::{access_denied, Error as RuntimeError, RefreshOutcome, Runtime, Snapshot};
@@ -19,14 +22,34 @@ use crate::view::{org_from_status, ViewExtras};
 
 /// Oldest snapshot the API shows without re-evaluating.
 const REEVALUATE_AFTER_SECONDS: i64 = 60;
+/// Oldest store facts the status shows while nothing this process sees has changed: another replica's renewal
+/// attempt writes the store without an event, and shows here within this long.
+const FACTS_MAX_AGE: Duration = Duration::from_secs(10);
 
 pub struct RuntimeService {
     runtime: Runtime,
     identity: Identity,
     install_key: FileSigner,
     usage: Mutex<BTreeMap<String, u64>>,
-    /// The store's facts as last read, so that the status is still served while the store cannot be reached.
-    facts: Mutex<Option<StoreFacts>>,
+    /// The store's facts as last read. Reused while the snapshot they were read for is the runtime's current one
+    /// (every install, clear, reload and store event publishes a new snapshot) and no renewal attempt was recorded
+    /// since, so the status does no store round trip per request; also served while the store cannot be reached.
+    facts: ArcSwapOption<CachedFacts>,
+}
+
+struct CachedFacts {
+    snapshot: Arc<Snapshot>,
+    renewal_attempts: u64,
+    read_at: Instant,
+    facts: StoreFacts,
+}
+
+impl CachedFacts {
+    fn holds_for(&self, snapshot: &Arc<Snapshot>, renewal_attempts: u64) -> bool {
+        Arc::ptr_eq(&self.snapshot, snapshot)
+            && self.renewal_attempts == renewal_attempts
+            && self.read_at.elapsed() < FACTS_MAX_AGE
+    }
 }
 
 /// What the status shows from the store besides the runtime's snapshot.
@@ -84,7 +107,7 @@ impl RuntimeService {
             runtime,
             install_key,
             usage: Mutex::new(BTreeMap::new()),
-            facts: Mutex::new(None),
+            facts: ArcSwapOption::empty(),
         })
     }
 
@@ -125,26 +148,32 @@ impl RuntimeService {
         Ok(facts)
     }
 
-    /// The store's facts now; while the store cannot be reached, the last ones read, so that the status (the
-    /// runtime's last published one) is still served.
-    async fn facts(&self) -> Result<StoreFacts, ServiceError> {
+    /// The store's facts for `snapshot`: the cached ones while they hold, else read now; while the store cannot be
+    /// reached, the last ones read, so that the status (the runtime's last published one) is still served.
+    async fn facts(&self, snapshot: &Arc<Snapshot>) -> Result<StoreFacts, ServiceError> {
+        // Read before the store, so that an attempt recorded meanwhile makes the next request read again.
+        let renewal_attempts = self.runtime.renewal_attempts();
+        let last = self.facts.load_full();
+        if let Some(cached) = last.as_deref().filter(|c| c.holds_for(snapshot, renewal_attempts)) {
+            return Ok(cached.facts.clone());
+        }
         match self.read_facts().await {
             Ok(facts) => {
-                if let Ok(mut last) = self.facts.lock() {
-                    *last = Some(facts.clone());
-                }
+                self.facts.store(Some(Arc::new(CachedFacts {
+                    snapshot: snapshot.clone(),
+                    renewal_attempts,
+                    read_at: Instant::now(),
+                    facts: facts.clone(),
+                })));
                 Ok(facts)
             }
-            Err(e @ licet_store::StoreError::Unavailable(_)) => {
-                let last = self.facts.lock().ok().and_then(|f| f.clone());
-                match last {
-                    Some(facts) => {
-                        tracing::warn!(error = %e, "license store unavailable; the status shows what it last read");
-                        Ok(facts)
-                    }
-                    None => Err(store_err(e)),
+            Err(e @ licet_store::StoreError::Unavailable(_)) => match last {
+                Some(cached) => {
+                    tracing::warn!(error = %e, "license store unavailable; the status shows what it last read");
+                    Ok(cached.facts.clone())
                 }
-            }
+                None => Err(store_err(e)),
+            },
             Err(e) => Err(store_err(e)),
         }
     }
@@ -167,7 +196,7 @@ impl RuntimeService {
 
     async fn view(&self) -> Result<StatusView, ServiceError> {
         let snap = self.fresh_snapshot().await?;
-        let facts = self.facts().await?;
+        let facts = self.facts(&snap).await?;
         let mut status = snap.instance.status.clone();
         for id in &facts.own {
             if let Some(org) = snap.orgs.get(id) {

@@ -350,3 +350,38 @@ async fn a_plain_http_renewal_url_is_refused_and_the_license_kept() {
         "{st}"
     );
 }
+
+/// Issue #14/#15: the status does no store round trip per request. What it shows from the store is read once per
+/// published snapshot: a write the runtime cannot see (another replica's renewal attempt, made here through a
+/// second handle on the same database, which sends no event) is not shown until something changes the snapshot.
+#[tokio::test]
+async fn status_reads_the_store_once_per_snapshot_not_per_request() {
+    let t = Local::start("nivq").await;
+    let s = &t.server;
+    let owner = owner_token(&json(s.install(&t.vendor.license("Acme", 1, START)).await, 200).await);
+    assert_eq!(s.status().await["last_refresh"], serde_json::Value::Null);
+
+    let other = licet_store::open_in_data_dir(t.dir.path()).await.unwrap();
+    let failed = licet_store::RenewalError {
+        code: "renewal_unreachable".into(),
+        message: "the vendor did not answer".into(),
+    };
+    other
+        .record_renewal(&licet_store::Scope::Instance, START, Err(failed))
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            s.status().await["last_refresh"],
+            serde_json::Value::Null,
+            "the status read the store again"
+        );
+    }
+
+    // A new snapshot (here: a newer license installed) reads the store again, and shows the attempt.
+    let o = s.with_token(Some(&owner));
+    json(o.install(&t.vendor.license("Acme", 2, START)).await, 200).await;
+    let st = s.status().await;
+    assert_eq!(st["last_refresh"]["ok"], false, "{st}");
+    other.close().await;
+}
