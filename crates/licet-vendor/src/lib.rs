@@ -25,7 +25,7 @@ pub use config::VendorConfig;
 pub use db::Db;
 pub use error::VendorError;
 pub use model::{AuditEntry, Customer, Entitlements, Install, LicenseRecord, SigningKey};
-pub use routes::router;
+pub use routes::{router, OPENAPI};
 pub use service::Vendor;
 pub use signer::{KeyRef, Keys, SharedSigner, SignerSource};
 
