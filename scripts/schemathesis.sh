@@ -57,20 +57,26 @@ TOML
   --out "$work/license.jwt" 2>/dev/null
 owner="$("$licet" token create --data-dir "$work/owner" --role owner --name schemathesis 2>/dev/null)"
 
+# Prints the base URL a server just started as $name says it listens on (in $work/$name.out, through the sed
+# expression given), waiting up to 10 s.
+await_url() {
+  local name=$1 expr=$2 what=$3
+  for _ in $(seq 100); do
+    local url
+    url="$(sed -n "$expr" "$work/$name.out")"
+    if [ -n "$url" ]; then echo "$url"; return; fi
+    sleep 0.1
+  done
+  cat "$work/$name.out" "$work/$name.log" >&2
+  fail "$what ($name) never listened"
+}
 # `licet serve` on a free port (port 0); prints its base URL once it listens.
 serve() {
   local name=$1; shift
   "$licet" serve --listen 127.0.0.1:0 --trust "$work/keys/jwks.json" \
     --issuer schemathesis-vendor --audience schemathesis-product "$@" >"$work/$name.out" 2>"$work/$name.log" &
   pids+=($!)
-  for _ in $(seq 100); do
-    local url
-    url="$(sed -n 's|.*open \(http://[^/]*\)/settings/license.*|\1|p' "$work/$name.out")"
-    if [ -n "$url" ]; then echo "$url"; return; fi
-    sleep 0.1
-  done
-  cat "$work/$name.log" >&2
-  fail "licet serve ($name) never listened"
+  await_url "$name" 's|.*open \(http://[^/]*\)/settings/license.*|\1|p' "licet serve"
 }
 # Anonymous: a new install, no license, the first-install window open.
 anon="$(serve anon --data-dir "$work/anon")"
@@ -84,14 +90,7 @@ vendor_serve() {
   "$licet" vendor serve --listen 127.0.0.1:0 --admin-token "$vendor_admin" \
     --database-url "sqlite://$work/$name.db" >"$work/$name.log" 2>"$work/$name.out" &
   pids+=($!)
-  for _ in $(seq 100); do
-    local url
-    url="$(sed -n 's|.*listening on \(http://[^ ]*\) .*|\1|p' "$work/$name.out")"
-    if [ -n "$url" ]; then echo "$url"; return; fi
-    sleep 0.1
-  done
-  cat "$work/$name.out" "$work/$name.log" >&2
-  fail "licet vendor serve ($name) never listened"
+  await_url "$name" 's|.*listening on \(http://[^ ]*\) .*|\1|p' "licet vendor serve"
 }
 # What the document's examples name (customer acme, install inst-1, org tenant-1, key k1), so that generated
 # requests reach real records and not only 404s.
