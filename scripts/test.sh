@@ -6,11 +6,12 @@
 #   chromium + chromium-driver  browser tests of licet-server's page and licet-vendor's console (headless, WebDriver)
 #   softhsm2                    HSM tests of licet-cli and licet-vendor (a software PKCS#11 token)
 #   openssl                     key interop tests (keys made by `licet keygen` used by OpenSSL, and the reverse)
+#   curl                        scripts/schemathesis.sh seeds the vendor server with it
 #   prometheus (promtool) + python3-prometheus-client
 #                               licet-server's /metrics format tests (`promtool check metrics`, the strict parser)
 #   cargo-fuzz                  licet-fuzz's `libfuzzer` test (LICET_FUZZ_SECONDS per target; 0 turns it off)
-#   python3-venv + schemathesis scripts/schemathesis.sh's API run against licet serve (schemathesis pinned, from
-#                               PyPI into target/schemathesis-venv)
+#   python3-venv + schemathesis scripts/schemathesis.sh's API runs against licet serve and licet vendor serve
+#                               (schemathesis pinned, from PyPI into target/schemathesis-venv)
 # PostgreSQL: the store, runtime and server suites also run against the PostgreSQL at LICET_TEST_DATABASE_URL
 # (default postgres://postgres@127.0.0.1:5432/test). If nothing answers there the script stops with a sentence
 # rather than letting those tests skip; LICET_SKIP_POSTGRES=1 runs without them, on purpose.
@@ -30,6 +31,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
 command -v promtool >/dev/null || missing+=(prometheus)
 /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || missing+=(python3-prometheus-client)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)

@@ -17,6 +17,10 @@ pub enum VendorError {
     CustomerHasInstalls(String),
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    #[error("there is no such endpoint; see /v1/openapi.json")]
+    RouteNotFound,
+    #[error("this endpoint does not accept that method; see /v1/openapi.json")]
+    MethodNotAllowed,
     #[error("this endpoint needs the vendor admin token as `Authorization: Bearer <token>`")]
     AdminTokenRequired,
     #[error("the install credential is missing, unknown or revoked; ask the vendor for a new one")]
@@ -77,6 +81,8 @@ impl VendorError {
             },
             VendorError::CustomerHasInstalls(_) => "customer_has_installs",
             VendorError::InvalidRequest(_) => "invalid_request",
+            VendorError::RouteNotFound => "route_not_found",
+            VendorError::MethodNotAllowed => "method_not_allowed",
             VendorError::AdminTokenRequired => "admin_token_required",
             VendorError::InstallCredentialInvalid => "install_credential_invalid",
             VendorError::EntitlementsMissing(_) => "entitlements_missing",
@@ -99,7 +105,8 @@ impl VendorError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            VendorError::NotFound { .. } => StatusCode::NOT_FOUND,
+            VendorError::NotFound { .. } | VendorError::RouteNotFound => StatusCode::NOT_FOUND,
+            VendorError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             VendorError::AlreadyExists { .. }
             | VendorError::CustomerHasInstalls(_)
             | VendorError::EntitlementsMissing(_)

@@ -25,7 +25,7 @@ pub use config::VendorConfig;
 pub use db::Db;
 pub use error::VendorError;
 pub use model::{AuditEntry, Customer, Entitlements, Install, LicenseRecord, SigningKey};
-pub use routes::router;
+pub use routes::{router, OPENAPI};
 pub use service::Vendor;
 pub use signer::{KeyRef, Keys, SharedSigner, SignerSource};
 
@@ -36,14 +36,27 @@ pub async fn serve(config: VendorConfig) -> Result<(), VendorError> {
 
 /// As [`serve`], with a signer source of the caller's (e.g. one that also opens HSM keys).
 pub async fn serve_with(config: VendorConfig, keys: Box<dyn SignerSource>) -> Result<(), VendorError> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    serve_on(listener, config, keys, |_| {}).await
+}
+
+/// As [`serve_with`], on a listener the caller bound (port 0 included). `on_ready` gets the bound address once the
+/// admin token is judged and the database migrated, before the first request is accepted (e.g. to print the URL).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    config: VendorConfig,
+    keys: Box<dyn SignerSource>,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<(), VendorError> {
     if config.admin_token.len() < 16 {
         return Err(VendorError::InvalidRequest(
             "the admin token must be at least 16 characters (set LICET_VENDOR_ADMIN_TOKEN)".into(),
         ));
     }
     let db = Db::connect(&config.database_url).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    tracing::info!(addr = %listener.local_addr()?, backend = db.backend(), "licet vendor server listening");
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = db.backend(), "licet vendor server listening");
+    on_ready(addr);
     let vendor = Vendor::new(db.clone(), config, system_clock(), keys);
     axum::serve(listener, router(vendor))
         .with_graceful_shutdown(async {

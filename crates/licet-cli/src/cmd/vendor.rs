@@ -178,12 +178,20 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .with_ansi(licet_runtime::log_colour(&std::io::stdout()))
         .init();
-    let (config, keys) = args.issuing.open(args.listen, args.admin_token)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    eprintln!("licet vendor: listening on http://{} (console at /)", config.listen);
-    runtime
-        .block_on(licet_vendor::serve_with(config, keys))
-        .map_err(vendor_err)?;
+    runtime.block_on(async {
+        // Bound first, so that `--listen 127.0.0.1:0` prints (and defaults the public URL to) the real port.
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        let (config, keys) = args.issuing.open(addr, args.admin_token)?;
+        licet_vendor::serve_on(listener, config, keys, |addr| {
+            eprintln!("licet vendor: listening on http://{addr} (console at /)");
+        })
+        .await
+        .map_err(vendor_err)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

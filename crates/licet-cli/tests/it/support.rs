@@ -132,7 +132,8 @@ impl Server {
             stop_signal: "INT",
         };
         for _ in 0..100 {
-            if std::net::TcpStream::connect(&addr).is_ok() {
+            // The line is printed once the database is open, just before the first request is taken.
+            if vendor.log().contains("licet vendor: listening on") && std::net::TcpStream::connect(&addr).is_ok() {
                 return vendor;
             }
             std::thread::sleep(Duration::from_millis(100));

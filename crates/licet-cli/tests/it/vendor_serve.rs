@@ -19,6 +19,38 @@ fn vendor_serve_refuses_a_short_admin_token() {
     assert!(stderr.contains("16 characters"), "{stderr}");
 }
 
+/// `--listen 127.0.0.1:0` takes a free port and says which (scripts/schemathesis.sh reads it).
+#[test]
+fn vendor_serve_on_port_0_prints_the_port_it_took() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_licet"))
+        .current_dir(dir.path())
+        .args([
+            "vendor",
+            "serve",
+            "--admin-token",
+            "port-zero-admin-token",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let addr = line
+        .split("listening on http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{line}"));
+    let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 0, "{line}");
+}
+
 #[tokio::test]
 async fn vendor_serve_answers_health_and_console() {
     let dir = tempfile::tempdir().unwrap();

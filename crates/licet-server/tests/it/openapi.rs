@@ -16,33 +16,12 @@ const SOURCES: &[&str] = &[
     include_str!("../../src/page.rs"),
 ];
 
-/// `(METHOD, path)` from every `.route("PATH", method(` in the route sources.
 fn routed() -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    for src in SOURCES {
-        for chunk in src.split(".route(\"").skip(1) {
-            let (path, rest) = chunk.split_once('"').unwrap();
-            let rest = rest.trim_start_matches(',').trim_start();
-            let method = rest.split('(').next().unwrap().trim();
-            assert!(["get", "post", "put", "delete"].contains(&method), "{path}: {method}");
-            out.insert((method.to_uppercase(), path.to_owned()));
-        }
-    }
-    out
+    licet_api_test::routed(SOURCES, &[]).unwrap()
 }
 
 fn documented() -> BTreeSet<(String, String)> {
-    let doc: Value = serde_json::from_str(licet_server::OPENAPI).unwrap();
-    assert_eq!(doc["openapi"], "3.1.0");
-    let mut out = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in ["get", "post", "put", "delete", "patch"] {
-            if item.get(method).is_some() {
-                out.insert((method.to_uppercase(), path.clone()));
-            }
-        }
-    }
-    out
+    licet_api_test::documented(licet_server::OPENAPI).unwrap()
 }
 
 #[test]

@@ -1,11 +1,11 @@
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use licet_core::OrgEntitlement;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Body};
+use super::{ApiResult, Body, Params, Segments};
 use crate::error::VendorError;
 use crate::model::{Entitlements, Install};
 use crate::service::Vendor;
@@ -44,6 +44,14 @@ pub(super) fn check_id(what: &str, id: Option<&str>) -> Result<(), VendorError> 
     }
 }
 
+/// An audience is the `aud` every license for the install carries, which the product compares with its own.
+fn check_audience(audience: Option<&str>) -> Result<(), VendorError> {
+    match audience {
+        Some(a) if a.trim().is_empty() => Err(VendorError::InvalidRequest("audience must not be empty".into())),
+        _ => Ok(()),
+    }
+}
+
 /// An install with the state of its licenses, as the console shows it.
 #[derive(Serialize)]
 pub(super) struct InstallView {
@@ -62,7 +70,7 @@ struct ListQuery {
     customer_id: Option<String>,
 }
 
-async fn list(State(v): State<Vendor>, Query(q): Query<ListQuery>) -> ApiResult<Json<Vec<InstallView>>> {
+async fn list(State(v): State<Vendor>, Params(q): Params<ListQuery>) -> ApiResult<Json<Vec<InstallView>>> {
     let mut out = Vec::new();
     for install in store::installs::list(v.db(), q.customer_id.as_deref()).await? {
         out.push(view(&v, install).await?);
@@ -79,6 +87,7 @@ struct Created {
 
 async fn create(State(v): State<Vendor>, Body(new): Body<NewInstall>) -> ApiResult<(StatusCode, Json<Created>)> {
     check_id("install id", Some(&new.id))?;
+    check_audience(new.audience.as_deref())?;
     let audience = new
         .audience
         .clone()
@@ -94,7 +103,7 @@ async fn create(State(v): State<Vendor>, Body(new): Body<NewInstall>) -> ApiResu
     ))
 }
 
-async fn one(State(v): State<Vendor>, Path(id): Path<String>) -> ApiResult<Json<InstallView>> {
+async fn one(State(v): State<Vendor>, Segments(id): Segments<String>) -> ApiResult<Json<InstallView>> {
     let install = store::installs::get(v.db(), &id).await?;
     Ok(Json(view(&v, install).await?))
 }
@@ -112,9 +121,10 @@ struct InstallPatch {
 
 async fn update(
     State(v): State<Vendor>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
     Body(p): Body<InstallPatch>,
 ) -> ApiResult<Json<Install>> {
+    check_audience(p.audience.as_deref())?;
     let install = store::installs::update(
         v.db(),
         &id,
@@ -128,7 +138,7 @@ async fn update(
     Ok(Json(install))
 }
 
-async fn remove(State(v): State<Vendor>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn remove(State(v): State<Vendor>, Segments(id): Segments<String>) -> ApiResult<StatusCode> {
     store::installs::delete(v.db(), &id, v.now(), "admin").await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -139,7 +149,7 @@ struct NewCredential {
     credential: String,
 }
 
-async fn rotate_credential(State(v): State<Vendor>, Path(id): Path<String>) -> ApiResult<Json<NewCredential>> {
+async fn rotate_credential(State(v): State<Vendor>, Segments(id): Segments<String>) -> ApiResult<Json<NewCredential>> {
     let cred = credential::generate();
     store::installs::set_credential(v.db(), &id, &cred.hash, v.now(), "admin").await?;
     Ok(Json(NewCredential {
@@ -148,12 +158,12 @@ async fn rotate_credential(State(v): State<Vendor>, Path(id): Path<String>) -> A
     }))
 }
 
-async fn reset_activation_key(State(v): State<Vendor>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn reset_activation_key(State(v): State<Vendor>, Segments(id): Segments<String>) -> ApiResult<StatusCode> {
     store::installs::reset_activation_key(v.db(), &id, v.now(), "admin").await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn entitlements(State(v): State<Vendor>, Path(id): Path<String>) -> ApiResult<Json<Entitlements>> {
+async fn entitlements(State(v): State<Vendor>, Segments(id): Segments<String>) -> ApiResult<Json<Entitlements>> {
     store::installs::get(v.db(), &id).await?;
     let e = store::entitlements::get(v.db(), &id).await?;
     e.map(Json).ok_or(VendorError::EntitlementsMissing(id))
@@ -161,7 +171,7 @@ async fn entitlements(State(v): State<Vendor>, Path(id): Path<String>) -> ApiRes
 
 async fn put_entitlements(
     State(v): State<Vendor>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
     Body(e): Body<Entitlements>,
 ) -> ApiResult<Json<Entitlements>> {
     store::entitlements::put(v.db(), &id, &e, v.now(), "admin").await?;
@@ -170,8 +180,8 @@ async fn put_entitlements(
 
 async fn put_org(
     State(v): State<Vendor>,
-    Path((id, org)): Path<(String, String)>,
-    Body(mut o): Body<OrgEntitlement>,
+    Segments((id, org)): Segments<(String, String)>,
+    Body(o): Body<OrgEntitlement>,
 ) -> ApiResult<Json<OrgEntitlement>> {
     if o.id != org {
         return Err(VendorError::InvalidRequest(format!(
@@ -179,12 +189,11 @@ async fn put_org(
             o.id
         )));
     }
-    o.extra.clear();
     store::entitlements::put_org(v.db(), &id, &o, v.now(), "admin").await?;
     Ok(Json(o))
 }
 
-async fn delete_org(State(v): State<Vendor>, Path((id, org)): Path<(String, String)>) -> ApiResult<StatusCode> {
+async fn delete_org(State(v): State<Vendor>, Segments((id, org)): Segments<(String, String)>) -> ApiResult<StatusCode> {
     store::entitlements::delete_org(v.db(), &id, &org, v.now(), "admin").await?;
     Ok(StatusCode::NO_CONTENT)
 }

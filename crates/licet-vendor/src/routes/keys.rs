@@ -1,10 +1,10 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::{ApiResult, Body};
+use super::{ApiResult, Body, Segments};
 use crate::model::SigningKey;
 use crate::service::Vendor;
 use crate::store;
@@ -31,7 +31,7 @@ async fn list(State(v): State<Vendor>) -> ApiResult<Json<Vec<SigningKey>>> {
     Ok(Json(store::keys::list(v.db()).await?))
 }
 
-async fn one(State(v): State<Vendor>, Path(kid): Path<String>) -> ApiResult<Json<SigningKey>> {
+async fn one(State(v): State<Vendor>, Segments(kid): Segments<String>) -> ApiResult<Json<SigningKey>> {
     Ok(Json(store::keys::get(v.db(), &kid).await?))
 }
 
@@ -44,7 +44,7 @@ async fn add(State(v): State<Vendor>, Body(new): Body<NewKey>) -> ApiResult<(Sta
     Ok((StatusCode::CREATED, Json(key)))
 }
 
-async fn activate(State(v): State<Vendor>, Path(kid): Path<String>) -> ApiResult<Json<SigningKey>> {
+async fn activate(State(v): State<Vendor>, Segments(kid): Segments<String>) -> ApiResult<Json<SigningKey>> {
     v.activate_key(&kid, "admin").await?;
     Ok(Json(store::keys::get(v.db(), &kid).await?))
 }

@@ -1,4 +1,4 @@
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -7,7 +7,7 @@ use licet_core::UnixTime;
 use licet_proto::IssuedLicense;
 use serde::{Deserialize, Serialize};
 
-use super::ApiResult;
+use super::{ApiResult, Params, Segments};
 use crate::error::VendorError;
 use crate::model::{AuditEntry, LicenseRecord};
 use crate::service::Vendor;
@@ -59,35 +59,33 @@ pub(crate) fn issued(l: LicenseRecord) -> IssuedLicense {
 
 #[derive(Deserialize)]
 struct IssueQuery {
-    /// `?profile=justiam`: sign in that profile's own (its manual's) format instead of licet's.
+    /// `?profile=justiam`: sign in that profile's own (its manual's) format instead of licet's (licet's for
+    /// `standard`, which has none).
     profile: Option<String>,
 }
 
 async fn issue(
     State(v): State<Vendor>,
-    Path(id): Path<String>,
-    Query(q): Query<IssueQuery>,
+    Segments(id): Segments<String>,
+    Params(q): Params<IssueQuery>,
 ) -> ApiResult<(StatusCode, Json<IssuedLicense>)> {
+    // A profile's own format, or licet's for a profile that has none (`standard`): every profile name is accepted.
     let format = match q.profile.as_deref() {
         None => None,
-        Some(name) => Some(
-            licet_core::profiles::by_name(name)
-                .and_then(|p| p.format.mapping())
-                .ok_or_else(|| {
-                    let known: Vec<&str> = licet_core::profiles::names().collect();
-                    VendorError::InvalidRequest(format!(
-                        "no profile {name:?} with a format of its own; the profiles are {}",
-                        known.join(", ")
-                    ))
-                })?,
-        ),
+        Some(name) => licet_core::profiles::by_name(name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = licet_core::profiles::names().collect();
+                VendorError::InvalidRequest(format!("no profile {name:?}; the profiles are {}", known.join(", ")))
+            })?
+            .format
+            .mapping(),
     };
     let license = v.issue_in(&id, "admin", format).await?;
     Ok((StatusCode::CREATED, Json(issued(license))))
 }
 
 /// What `GET /v1/renew` would answer this install, without its credential and without marking it refreshed.
-async fn renew(State(v): State<Vendor>, Path(id): Path<String>) -> ApiResult<Json<IssuedLicense>> {
+async fn renew(State(v): State<Vendor>, Segments(id): Segments<String>) -> ApiResult<Json<IssuedLicense>> {
     Ok(Json(issued(v.freshest(&id, "admin").await?)))
 }
 
@@ -98,8 +96,8 @@ struct Limit {
 
 async fn list(
     State(v): State<Vendor>,
-    Path(id): Path<String>,
-    Query(q): Query<Limit>,
+    Segments(id): Segments<String>,
+    Params(q): Params<Limit>,
 ) -> ApiResult<Json<Vec<LicenseSummary>>> {
     store::installs::get(v.db(), &id).await?;
     let list = store::licenses::list(v.db(), &id, q.limit.unwrap_or(100)).await?;
@@ -107,7 +105,10 @@ async fn list(
 }
 
 /// The license file, as a download. `{seq}` is a sequence number or `latest`.
-async fn file(State(v): State<Vendor>, Path((id, seq)): Path<(String, String)>) -> ApiResult<impl IntoResponse> {
+async fn file(
+    State(v): State<Vendor>,
+    Segments((id, seq)): Segments<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
     let license = if seq == "latest" {
         store::licenses::latest(v.db(), &id)
             .await?
@@ -137,7 +138,7 @@ struct AuditQuery {
     limit: Option<u32>,
 }
 
-async fn audit(State(v): State<Vendor>, Query(q): Query<AuditQuery>) -> ApiResult<Json<Vec<AuditEntry>>> {
+async fn audit(State(v): State<Vendor>, Params(q): Params<AuditQuery>) -> ApiResult<Json<Vec<AuditEntry>>> {
     Ok(Json(
         store::audit::list(v.db(), q.install_id.as_deref(), q.limit.unwrap_or(100)).await?,
     ))

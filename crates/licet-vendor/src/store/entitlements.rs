@@ -102,6 +102,13 @@ pub(crate) fn validate_org(o: &OrgEntitlement) -> Result<(), VendorError> {
     if o.id.is_empty() {
         return Err(VendorError::InvalidRequest("an org needs a non-empty id".into()));
     }
+    // Nothing but the members above is stored: an unknown one (a misspelt `feature`) would vanish unsaid.
+    if let Some(member) = o.extra.keys().next() {
+        return Err(VendorError::InvalidRequest(format!(
+            "org {}: unknown member {member:?}; an org has id, plan, features, limits, valid_from, valid_until",
+            o.id
+        )));
+    }
     if let (Some(from), Some(until)) = (o.valid_from, o.valid_until) {
         if until < from {
             return Err(VendorError::InvalidRequest(format!(

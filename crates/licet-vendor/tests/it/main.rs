@@ -15,4 +15,6 @@ mod formats;
 mod hsm_errors;
 mod hsm_sign;
 mod issue;
+mod openapi;
 mod renew;
+mod schemathesis_findings;
