@@ -5,8 +5,11 @@
 # LICET_DEMO_LISTEN (default 127.0.0.1:8087) chooses the address.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p licet-cli
-bin=target/release/licet
+# The same build as the test command's (`cargo test --workspace` = every target, dev-dependencies' features
+# unified in): `cargo build -p licet-cli` alone resolves other features and recompiled 22 crates after a test run
+# (4 min here), and a release build would compile everything a second time. Measured in docs/performance.md.
+cargo build --locked --workspace --all-targets
+bin="${CARGO_TARGET_DIR:-target}/debug/licet"
 dir=.demo
 mkdir -p "$dir"
 

@@ -13,7 +13,7 @@ SECONDS_EACH="${WRK_SECONDS:-10}"; THREADS="${WRK_THREADS:-2}"; CONNS="${WRK_CON
 for tool in wrk valgrind curl; do
   command -v "$tool" >/dev/null || { echo "status-load: $tool is required (apt-get install $tool)" >&2; exit 2; }
 done
-cargo build --release --quiet --locked -p licet-cli -p licet-server --example bare_status
+cargo build --release --quiet --locked -p licet-cli -p licet-server --bin licet --example bare_status
 target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
 licet="$target/release/licet"; bare="$target/release/examples/bare_status"
 work="$(mktemp -d)"; pids=()
@@ -42,7 +42,7 @@ start() {
   local name=$1; shift
   "$@" >"$work/$name.out" 2>"$work/$name.log" &
   pids+=($!); echo $! >"$work/$name.pid"
-  for _ in $(seq 200); do
+  for _ in $(seq 1200); do  # up to 60 s: under valgrind start-up is slow
     local url; url="$(grep -o 'http://[0-9.]*:[0-9]*' "$work/$name.out" | head -1 || true)"
     if [ -n "$url" ]; then echo "$url"; return; fi
     sleep 0.05
@@ -84,7 +84,9 @@ ir() { # $1 = name, $2 = path, $3 = requests, rest = server command
   curl -sf "$url$path" -o /dev/null  # warm: first-request work is not per-request work
   local args=(); for _ in $(seq "$count"); do args+=("$url$path" -o /dev/null); done
   curl -sf "${args[@]}"
-  local pid; pid="$(cat "$work/$name.pid")"; kill -INT "$pid"; wait "$pid" 2>/dev/null || true
+  # Started from a $(…) subshell, so not this shell's child: wait by polling until callgrind has written its file.
+  local pid; pid="$(cat "$work/$name.pid")"; kill -INT "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
   grep -m1 '^summary:' "$work/$name.cg" | awk '{print $2}'
 }
 for path in "$STATUS" "$CHECK"; do

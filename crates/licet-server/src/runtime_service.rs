@@ -35,6 +35,18 @@ pub struct RuntimeService {
     /// (every install, clear, reload and store event publishes a new snapshot) and no renewal attempt was recorded
     /// since, so the status does no store round trip per request; also served while the store cannot be reached.
     facts: ArcSwapOption<CachedFacts>,
+    /// The status body last rendered, with what it was rendered from: served as it is while the snapshot, the
+    /// facts and the reported usage are the same ones.
+    rendered: ArcSwapOption<Rendered>,
+    /// Bumped by [`RuntimeService::set_usage`].
+    usage_version: std::sync::atomic::AtomicU64,
+}
+
+struct Rendered {
+    snapshot: Arc<Snapshot>,
+    facts: Arc<CachedFacts>,
+    usage_version: u64,
+    body: axum::body::Bytes,
 }
 
 struct CachedFacts {
@@ -108,6 +120,8 @@ impl RuntimeService {
             install_key,
             usage: Mutex::new(BTreeMap::new()),
             facts: ArcSwapOption::empty(),
+            rendered: ArcSwapOption::empty(),
+            usage_version: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -120,6 +134,7 @@ impl RuntimeService {
         if let Ok(mut usage) = self.usage.lock() {
             usage.insert(kind.to_owned(), used);
         }
+        self.usage_version.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     fn store(&self) -> &dyn Store {
@@ -150,27 +165,28 @@ impl RuntimeService {
 
     /// The store's facts for `snapshot`: the cached ones while they hold, else read now; while the store cannot be
     /// reached, the last ones read, so that the status (the runtime's last published one) is still served.
-    async fn facts(&self, snapshot: &Arc<Snapshot>) -> Result<StoreFacts, ServiceError> {
+    async fn facts(&self, snapshot: &Arc<Snapshot>) -> Result<Arc<CachedFacts>, ServiceError> {
         // Read before the store, so that an attempt recorded meanwhile makes the next request read again.
         let renewal_attempts = self.runtime.renewal_attempts();
         let last = self.facts.load_full();
-        if let Some(cached) = last.as_deref().filter(|c| c.holds_for(snapshot, renewal_attempts)) {
-            return Ok(cached.facts.clone());
+        if let Some(cached) = last.as_ref().filter(|c| c.holds_for(snapshot, renewal_attempts)) {
+            return Ok(cached.clone());
         }
         match self.read_facts().await {
             Ok(facts) => {
-                self.facts.store(Some(Arc::new(CachedFacts {
+                let cached = Arc::new(CachedFacts {
                     snapshot: snapshot.clone(),
                     renewal_attempts,
                     read_at: Instant::now(),
-                    facts: facts.clone(),
-                })));
-                Ok(facts)
+                    facts,
+                });
+                self.facts.store(Some(cached.clone()));
+                Ok(cached)
             }
             Err(e @ licet_store::StoreError::Unavailable(_)) => match last {
                 Some(cached) => {
                     tracing::warn!(error = %e, "license store unavailable; the status shows what it last read");
-                    Ok(cached.facts.clone())
+                    Ok(cached)
                 }
                 None => Err(store_err(e)),
             },
@@ -197,6 +213,32 @@ impl RuntimeService {
     async fn view(&self) -> Result<StatusView, ServiceError> {
         let snap = self.fresh_snapshot().await?;
         let facts = self.facts(&snap).await?;
+        Ok(self.render(&snap, &facts.facts))
+    }
+
+    /// The status body, rendered again only when what it shows changed.
+    async fn view_json(&self) -> Result<axum::body::Bytes, ServiceError> {
+        let snap = self.fresh_snapshot().await?;
+        let facts = self.facts(&snap).await?;
+        let usage_version = self.usage_version.load(std::sync::atomic::Ordering::Acquire);
+        if let Some(r) = self.rendered.load().as_deref() {
+            if Arc::ptr_eq(&r.snapshot, &snap) && Arc::ptr_eq(&r.facts, &facts) && r.usage_version == usage_version {
+                return Ok(r.body.clone());
+            }
+        }
+        let body = serde_json::to_vec(&self.render(&snap, &facts.facts))
+            .map(axum::body::Bytes::from)
+            .map_err(internal)?;
+        self.rendered.store(Some(Arc::new(Rendered {
+            snapshot: snap,
+            facts,
+            usage_version,
+            body: body.clone(),
+        })));
+        Ok(body)
+    }
+
+    fn render(&self, snap: &Snapshot, facts: &StoreFacts) -> StatusView {
         let mut status = snap.instance.status.clone();
         for id in &facts.own {
             if let Some(org) = snap.orgs.get(id) {
@@ -205,7 +247,7 @@ impl RuntimeService {
             }
         }
         status.orgs.sort_by(|a, b| a.id.cmp(&b.id));
-        let (stored_fingerprint, stored_origin) = facts.stored.unzip();
+        let (stored_fingerprint, stored_origin) = facts.stored.clone().unzip();
         let extras = ViewExtras {
             // For a license held by the store, say how it got there (upload, import, renewal, file).
             source: match snap.instance.source_name() {
@@ -217,12 +259,12 @@ impl RuntimeService {
                 message: p.message.clone(),
             }),
             stored_fingerprint,
-            last_refresh: facts.instance_refresh,
+            last_refresh: facts.instance_refresh.clone(),
             usage: self.usage.lock().map(|u| u.clone()).unwrap_or_default(),
-            orgs_with_own_license: facts.own,
-            org_refresh: facts.org_refresh,
+            orgs_with_own_license: facts.own.clone(),
+            org_refresh: facts.org_refresh.clone(),
         };
-        Ok(StatusView::from_core(&status, &self.identity, &extras))
+        StatusView::from_core(&status, &self.identity, &extras)
     }
 
     /// `NotFound` unless the store holds a license for `scope` (`target` in the store's terms).
@@ -253,6 +295,10 @@ impl RuntimeService {
 impl LicenseService for RuntimeService {
     async fn status(&self) -> Result<StatusView, ServiceError> {
         self.view().await
+    }
+
+    async fn status_json(&self) -> Result<axum::body::Bytes, ServiceError> {
+        self.view_json().await
     }
 
     async fn identity(&self) -> Result<Identity, ServiceError> {
