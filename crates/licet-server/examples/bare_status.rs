@@ -16,7 +16,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for route in args {
         let (path, file) = route.split_once('=').ok_or("each route is /PATH=BODY.json")?;
         let body: &'static [u8] = Box::leak(std::fs::read(file)?.into_boxed_slice());
-        app = app.route(path, get(move || async move { ([(CONTENT_TYPE, "application/json")], body) }));
+        app = app.route(
+            path,
+            get(move || async move { ([(CONTENT_TYPE, "application/json")], body) }),
+        );
     }
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!("listening on http://{}", listener.local_addr()?);
