@@ -41,22 +41,8 @@ cleanup() {
 trap cleanup EXIT
 
 # A vendor key, a license for the install that runs with one, and an owner token minted from the shell.
-"$licet" keygen --kid st --out "$work/keys" >/dev/null 2>&1
-cat > "$work/claims.toml" <<'TOML'
-iss = "schemathesis-vendor"
-sub = "acme"
-aud = "schemathesis-product"
-
-[lic]
-customer = { id = "acme", name = "Acme" }
-features = ["sso"]
-sequence = 1
-
-[lic.limits]
-users = 50
-TOML
-"$licet" issue --key "$work/keys/st.private.pem" --kid st --claims "$work/claims.toml" --exp 365d \
-  --out "$work/license.jwt" 2>/dev/null
+. scripts/lib/license.sh
+make_license "$licet" "$work" schemathesis-vendor schemathesis-product st
 owner="$("$licet" token create --data-dir "$work/owner" --role owner --name schemathesis 2>/dev/null)"
 
 # Prints the base URL a server just started as $name says it listens on (in $work/$name.out, through the sed

@@ -20,22 +20,8 @@ work="$(mktemp -d)"; pids=()
 cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$licet" keygen --kid load --out "$work/keys" >/dev/null 2>&1
-cat > "$work/claims.toml" <<'TOML'
-iss = "load-vendor"
-sub = "acme"
-aud = "load-product"
-
-[lic]
-customer = { id = "acme", name = "Acme" }
-features = ["sso", "audit"]
-sequence = 1
-
-[lic.limits]
-users = 50
-TOML
-"$licet" issue --key "$work/keys/load.private.pem" --kid load --claims "$work/claims.toml" --exp 365d \
-  --out "$work/license.jwt" 2>/dev/null
+. scripts/lib/license.sh
+make_license "$licet" "$work" load-vendor load-product load
 
 # Starts a server in the background ($1 = name, rest = command); waits for its "http://HOST:PORT" line.
 start() {
