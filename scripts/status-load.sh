@@ -16,8 +16,12 @@ done
 cargo build --release --quiet --locked -p licet-cli -p licet-server --bin licet --example bare_status
 target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
 licet="$target/release/licet"; bare="$target/release/examples/bare_status"
-work="$(mktemp -d)"; pids=()
-cleanup() { for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+work="$(mktemp -d)"
+# Servers are started from $(…) subshells, so their pids are kept in files, not in a variable of this shell.
+cleanup() {
+  for f in "$work"/*.pid; do [ -e "$f" ] && kill -INT "$(cat "$f")" 2>/dev/null || true; done
+  sleep 0.5; rm -rf "$work"
+}
 trap cleanup EXIT
 
 . scripts/lib/license.sh
@@ -27,7 +31,7 @@ make_license "$licet" "$work" load-vendor load-product load
 start() {
   local name=$1; shift
   "$@" >"$work/$name.out" 2>"$work/$name.log" &
-  pids+=($!); echo $! >"$work/$name.pid"
+  echo $! >"$work/$name.pid"
   for _ in $(seq 1200); do  # up to 60 s: under valgrind start-up is slow
     local url; url="$(grep -o 'http://[0-9.]*:[0-9]*' "$work/$name.out" | head -1 || true)"
     if [ -n "$url" ]; then echo "$url"; return; fi
