@@ -226,9 +226,7 @@ impl RuntimeService {
                 return Ok(r.body.clone());
             }
         }
-        let body = serde_json::to_vec(&self.render(&snap, &facts.facts))
-            .map(axum::body::Bytes::from)
-            .map_err(internal)?;
+        let body = crate::service::status_body(&self.render(&snap, &facts.facts))?;
         self.rendered.store(Some(Arc::new(Rendered {
             snapshot: snap,
             facts,

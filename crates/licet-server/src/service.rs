@@ -272,16 +272,20 @@ pub enum ServiceError {
 }
 
 /// Everything the HTTP layer needs from licensing, storage and identity.
+/// A status as the JSON body `GET /v1/license/status` answers.
+pub(crate) fn status_body(view: &StatusView) -> Result<axum::body::Bytes, ServiceError> {
+    serde_json::to_vec(view)
+        .map(axum::body::Bytes::from)
+        .map_err(|e| ServiceError::Internal(format!("the status does not serialize: {e}")))
+}
+
 #[async_trait::async_trait]
 pub trait LicenseService: Send + Sync + 'static {
     async fn status(&self) -> Result<StatusView, ServiceError>;
     /// [`LicenseService::status`] as the JSON body `GET /v1/license/status` answers. An implementation may keep it
     /// rendered while nothing it shows changed: that endpoint is polled by every page and probe.
     async fn status_json(&self) -> Result<axum::body::Bytes, ServiceError> {
-        let view = self.status().await?;
-        serde_json::to_vec(&view)
-            .map(axum::body::Bytes::from)
-            .map_err(|e| ServiceError::Internal(format!("the status does not serialize: {e}")))
+        status_body(&self.status().await?)
     }
     async fn identity(&self) -> Result<Identity, ServiceError>;
     /// Verify, store and put in force `bytes` for `scope`; the audit row names `actor` and `reason`.
