@@ -353,12 +353,23 @@ async fn a_plain_http_renewal_url_is_refused_and_the_license_kept() {
 
 /// Issue #14/#15: the status does no store round trip per request. What it shows from the store is read once per
 /// published snapshot: a write the runtime cannot see (another replica's renewal attempt, made here through a
-/// second handle on the same database, which sends no event) is not shown until something changes the snapshot.
+/// second handle on the same database, which sends no event) is not shown until something publishes a new
+/// snapshot.
 #[tokio::test]
 async fn status_reads_the_store_once_per_snapshot_not_per_request() {
     let t = Local::start("nivq").await;
     let s = &t.server;
-    let owner = owner_token(&json(s.install(&t.vendor.license("Acme", 1, START)).await, 200).await);
+    json(s.install(&t.vendor.license("Acme", 1, START)).await, 200).await;
+    // The install's own store event makes the runtime reload once more, after the install answered, publishing
+    // a new snapshot; wait until that has happened (the snapshot stays the same for 200 ms).
+    let runtime = t.service.runtime();
+    for _ in 0..25 {
+        let before = runtime.snapshot_full();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        if std::sync::Arc::ptr_eq(&before, &runtime.snapshot_full()) {
+            break;
+        }
+    }
     assert_eq!(s.status().await["last_refresh"], serde_json::Value::Null);
 
     let other = licet_store::open_in_data_dir(t.dir.path()).await.unwrap();
@@ -378,9 +389,8 @@ async fn status_reads_the_store_once_per_snapshot_not_per_request() {
         );
     }
 
-    // A new snapshot (here: a newer license installed) reads the store again, and shows the attempt.
-    let o = s.with_token(Some(&owner));
-    json(o.install(&t.vendor.license("Acme", 2, START)).await, 200).await;
+    // A new snapshot (here: a reload) reads the store again, and shows the attempt.
+    t.service.runtime().reload().await.unwrap();
     let st = s.status().await;
     assert_eq!(st["last_refresh"]["ok"], false, "{st}");
     other.close().await;
